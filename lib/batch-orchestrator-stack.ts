@@ -1,0 +1,43 @@
+import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/schema';
+import { BatchInfrastructure } from './batch-infrastructure';
+
+/** Properties of {@link BatchOrchestratorStack}. */
+export interface BatchOrchestratorStackProps extends StackProps {
+  /** The validated environment configuration (see `config/load.ts`). */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment of the platform (`BatchOrchestrator-<env>`). The stack only wires
+ * constructs together; each part lives in its own construct under `lib/`.
+ */
+export class BatchOrchestratorStack extends Stack {
+  /** Stack name for an environment: `BatchOrchestrator-<env>`. */
+  static stackName(environmentName: string): string {
+    return `BatchOrchestrator-${environmentName}`;
+  }
+
+  /** The validated configuration this stack was built from. */
+  readonly config: EnvironmentConfig;
+  /** Compute environments, job queues, job definitions, network, roles and log groups. */
+  readonly infrastructure: BatchInfrastructure;
+
+  constructor(scope: Construct, id: string, props: BatchOrchestratorStackProps) {
+    super(scope, id, {
+      description: `batch-orchestrator (${props.config.name}): AWS Batch compute, job runner, schedules and notifications`,
+      ...props,
+    });
+    this.config = props.config;
+
+    for (const [key, value] of Object.entries(props.config.tags ?? {})) {
+      Tags.of(this).add(key, value);
+    }
+
+    this.infrastructure = new BatchInfrastructure(this, 'BatchInfrastructure', { config: props.config });
+
+    // Later parts plug in here, each as one construct fed by `this.config` and `this.infrastructure`:
+    // job runner (Step Functions), notifications (EventBridge -> SNS -> Slack), schedules.
+  }
+}
