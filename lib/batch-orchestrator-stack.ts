@@ -1,7 +1,9 @@
 import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { BatchInfrastructure } from './batch-infrastructure';
+import { JobRunner } from './job-runner';
 
 /** Properties of {@link BatchOrchestratorStack}. */
 export interface BatchOrchestratorStackProps extends StackProps {
@@ -23,6 +25,8 @@ export class BatchOrchestratorStack extends Stack {
   readonly config: EnvironmentConfig;
   /** Compute environments, job queues, job definitions, network, roles and log groups. */
   readonly infrastructure: BatchInfrastructure;
+  /** The job runner state machine, its handlers and the reaper. */
+  readonly jobRunner: JobRunner;
 
   constructor(scope: Construct, id: string, props: BatchOrchestratorStackProps) {
     super(scope, id, {
@@ -36,6 +40,20 @@ export class BatchOrchestratorStack extends Stack {
     }
 
     this.infrastructure = new BatchInfrastructure(this, 'BatchInfrastructure', { config: props.config });
+
+    const runner = props.config.jobRunner;
+    this.jobRunner = new JobRunner(this, 'JobRunner', {
+      envName: props.config.name,
+      jobQueues: this.infrastructure.jobQueues,
+      jobDefinitions: this.infrastructure.jobDefinitions,
+      defaultJobQueue: this.infrastructure.jobQueues[runner.defaultJobQueue]!,
+      logRetention: runner.logRetentionDays as logs.RetentionDays,
+      requestDefaults: {
+        pollIntervalSeconds: runner.pollIntervalSeconds,
+        maxPollIntervalSeconds: runner.maxPollIntervalSeconds,
+        deadlineSeconds: runner.deadlineSeconds,
+      },
+    });
 
     // Later parts plug in here, each as one construct fed by `this.config` and `this.infrastructure`:
     // job runner (Step Functions), notifications (EventBridge -> SNS -> Slack), schedules.
