@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/schema';
 import { BatchInfrastructure } from './batch-infrastructure';
 import { JobRunner } from './job-runner';
+import { Notifications } from './notifications';
+import { Schedules } from './schedules';
 
 /** Properties of {@link BatchOrchestratorStack}. */
 export interface BatchOrchestratorStackProps extends StackProps {
@@ -27,6 +29,10 @@ export class BatchOrchestratorStack extends Stack {
   readonly infrastructure: BatchInfrastructure;
   /** The job runner state machine, its handlers and the reaper. */
   readonly jobRunner: JobRunner;
+  /** Batch job state changes and failed executions, to Slack. */
+  readonly notifications: Notifications;
+  /** EventBridge Scheduler schedules that start the job runner. */
+  readonly schedules: Schedules;
 
   constructor(scope: Construct, id: string, props: BatchOrchestratorStackProps) {
     super(scope, id, {
@@ -55,7 +61,26 @@ export class BatchOrchestratorStack extends Stack {
       },
     });
 
-    // Later parts plug in here, each as one construct fed by `this.config` and `this.infrastructure`:
-    // job runner (Step Functions), notifications (EventBridge -> SNS -> Slack), schedules.
+    const infra = this.infrastructure;
+    const notifications = props.config.notifications;
+    this.notifications = new Notifications(this, 'Notifications', {
+      envName: props.config.name,
+      jobQueues: Object.values(infra.jobQueues),
+      statuses: notifications.statuses,
+      stateMachine: notifications.notifyExecutionFailures ? this.jobRunner.stateMachine : undefined,
+      webhookSecretName: notifications.slack.webhookSecretName,
+      logGroupsByJobDefinition: Object.fromEntries(
+        Object.keys(infra.jobDefinitions).map((n) => [
+          infra.jobDefinitionName(n),
+          infra.logGroups[n]!.logGroupName,
+        ]),
+      ),
+    });
+
+    this.schedules = new Schedules(this, 'Schedules', {
+      envName: props.config.name,
+      stateMachine: this.jobRunner.stateMachine,
+      schedules: props.config.schedules,
+    });
   }
 }

@@ -110,13 +110,28 @@ export function jobDefinitionName(jobDefinition: string | undefined): string | u
   return afterSlash.split(':')[0];
 }
 
-/** The log group a job's containers write to: the definition's own, else Batch's default. */
+/**
+ * The log group a job's containers write to: the `awslogs-group` the job itself reports (its
+ * definition's log configuration, present in the event when the definition sets one), else the
+ * group this app gave the definition, else Batch's default `/aws/batch/job`.
+ */
 export function logGroupFor(
   jobDefinition: string | undefined,
   logGroupsByJobDefinition: Readonly<Record<string, string>> = {},
+  reportedGroup?: string,
 ): string {
+  if (reportedGroup !== undefined && reportedGroup !== '') return reportedGroup;
   const name = jobDefinitionName(jobDefinition);
   return (name !== undefined ? logGroupsByJobDefinition[name] : undefined) ?? DEFAULT_BATCH_LOG_GROUP;
+}
+
+/** `container.logConfiguration.options['awslogs-group']` of a job, when it uses the awslogs driver. */
+export function reportedLogGroup(detail: unknown): string | undefined {
+  const config = (detail as { container?: { logConfiguration?: { logDriver?: unknown; options?: unknown } } })
+    ?.container?.logConfiguration;
+  if (config === undefined || config.logDriver !== 'awslogs') return undefined;
+  const group = (config.options as Record<string, unknown> | undefined)?.['awslogs-group'];
+  return typeof group === 'string' ? group : undefined;
 }
 
 /** The facts shown for one Batch job event, in display order. */
@@ -153,7 +168,9 @@ export function batchJobFacts(event: BatchJobEvent, options: FormatOptions): Bat
   const parent = isArrayParent(job);
   const logStream = parent ? undefined : logStreamOf(job);
   const logGroup =
-    logStream !== undefined ? logGroupFor(job.jobDefinition, options.logGroupsByJobDefinition) : undefined;
+    logStream !== undefined
+      ? logGroupFor(job.jobDefinition, options.logGroupsByJobDefinition, reportedLogGroup(event.detail))
+      : undefined;
   const failed = job.status === 'FAILED';
   const classified = failed ? classifyFailure(job) : undefined;
   return {

@@ -8,6 +8,7 @@ import {
   jobDefinitionName,
   logGroupFor,
   logStreamConsoleUrl,
+  reportedLogGroup,
 } from '../../../lambda/notifications/slack-notifier/format';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../events', name), 'utf8');
@@ -46,6 +47,20 @@ describe('jobDefinitionName and logGroupFor', () => {
     expect(logGroupFor('arn:aws:batch:r:1:job-definition/other:1', { processor: '/x' })).toBe(
       '/aws/batch/job',
     );
+  });
+
+  it('prefers the awslogs group the job itself reports over the configured map', () => {
+    const detail = {
+      container: {
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/custom/group' } },
+      },
+    };
+    expect(reportedLogGroup(detail)).toBe('/custom/group');
+    expect(logGroupFor('processor:7', { processor: '/x' }, reportedLogGroup(detail))).toBe('/custom/group');
+    expect(reportedLogGroup({ container: { logConfiguration: { logDriver: 'splunk', options: {} } } })).toBe(
+      undefined,
+    );
+    expect(reportedLogGroup({})).toBe(undefined);
   });
 });
 
