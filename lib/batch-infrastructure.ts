@@ -319,6 +319,7 @@ export class BatchInfrastructure extends Construct {
         new iam.PolicyStatement({ actions: statement.actions, resources: statement.resources }),
       );
     }
+    acknowledgeS3PrefixStatements(jobRole, physicalName, definition);
 
     const secrets: Record<string, batch.Secret> = {};
     for (const [envName, secret] of Object.entries(definition.secrets ?? {})) {
@@ -468,6 +469,41 @@ function acknowledgeInstanceRole(computeEnvironment: Construct): void {
       'registration, image pull, awslogs from the instance); AWS updates it as the ECS agent changes. Jobs run ' +
       'with their own job role, not this one.',
   );
+}
+
+/** `arn:aws:s3:::bucket/some/prefix/*`: every object under one non-empty prefix, no other wildcard. */
+const S3_OBJECT_PREFIX_ARN = /^arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^*?]+\/)\*$/;
+
+/**
+ * `jobRolePolicyStatements` of the config may grant objects under an S3 prefix (object keys are
+ * created at run time, so they cannot be listed). Exactly those resources are acknowledged, one
+ * finding id each; any other wildcard (`*`, a whole bucket `bucket/*`, an action wildcard) stays
+ * a finding and fails the synth.
+ */
+function acknowledgeS3PrefixStatements(
+  role: iam.Role,
+  physicalName: string,
+  definition: JobDefinitionConfig,
+): void {
+  const actionsByResource = new Map<string, Set<string>>();
+  for (const statement of definition.jobRolePolicyStatements ?? []) {
+    for (const resource of statement.resources) {
+      const actions = actionsByResource.get(resource) ?? new Set<string>();
+      for (const action of statement.actions) actions.add(action);
+      actionsByResource.set(resource, actions);
+    }
+  }
+  for (const [resource, actions] of actionsByResource) {
+    const match = S3_OBJECT_PREFIX_ARN.exec(resource);
+    if (match === null) continue;
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      `Resource::${resource}`,
+      `${[...actions].join(', ')} on the objects under the one prefix s3://${match[1]}/${match[2]} only, as configured in ` +
+        `jobRolePolicyStatements of job definition ${physicalName}: the job creates or reads keys that exist only at run time.`,
+    );
+  }
 }
 
 function acknowledgeExecutionRole(role: iam.Role, definition: JobDefinitionConfig): void {

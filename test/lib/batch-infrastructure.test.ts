@@ -1,5 +1,7 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseEnvironmentConfig } from '../../config/load';
 import type { EnvironmentConfigInput } from '../../config/schema';
@@ -435,6 +437,36 @@ describe('BatchInfrastructure', () => {
           ],
         },
       });
+    });
+
+    it('acknowledges an S3 object-prefix wildcard of the config by its exact id, and no broader wildcard', () => {
+      const raw = fullConfig();
+      const processor = raw.jobDefinitions.processor as { jobRolePolicyStatements: unknown };
+      processor.jobRolePolicyStatements = [
+        { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::data-bucket/incoming/*'] },
+        { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::data-bucket/*', '*'] },
+      ];
+      const { stack: variant } = synth(raw);
+      const role = variant.infrastructure.node.findChild('JobRoleProcessor');
+      const reported = new AwsSolutionsChecks()
+        .validateScope(role)
+        .violations.map((violation) => violation.ruleName)
+        .sort();
+      expect(reported).toEqual([
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:aws:s3:::data-bucket/*]',
+      ]);
+      const acknowledged = role.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+      expect(acknowledged).toEqual([
+        [
+          expect.stringMatching(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::data-bucket\/incoming\/\*\]$/i),
+          expect.stringContaining(
+            's3:GetObject on the objects under the one prefix s3://data-bucket/incoming/ only',
+          ),
+        ],
+      ]);
     });
 
     it('lets a poller submit only to the queue and job definition it names', () => {
