@@ -55,9 +55,9 @@ export function createJobRunnerTestStack(options: JobRunnerTestStackOptions = {}
   return { app, stack, runner };
 }
 
-/** The state machine's definition with every intrinsic resolved to a placeholder. */
-export function synthesizeJobRunnerAsl(): Record<string, unknown> {
-  const { stack } = createJobRunnerTestStack();
+/** The state machine's definition with every intrinsic resolved to a placeholder (poll mode unless `props` say). */
+export function synthesizeJobRunnerAsl(props: Partial<JobRunnerProps> = {}): Record<string, unknown> {
+  const { stack } = createJobRunnerTestStack({ props });
   return aslOf(Template.fromStack(stack).toJSON() as CfnTemplate);
 }
 

@@ -54,6 +54,7 @@ export class BatchOrchestratorStack extends Stack {
       jobDefinitions: this.infrastructure.jobDefinitions,
       defaultJobQueue: this.infrastructure.jobQueues[runner.defaultJobQueue]!,
       logRetention: runner.logRetentionDays as logs.RetentionDays,
+      completion: runner.completion,
       requestDefaults: {
         pollIntervalSeconds: runner.pollIntervalSeconds,
         maxPollIntervalSeconds: runner.maxPollIntervalSeconds,
@@ -81,6 +82,7 @@ export class BatchOrchestratorStack extends Stack {
       envName: props.config.name,
       stateMachine: this.jobRunner.stateMachine,
       schedules: props.config.schedules,
+      logRetention: runner.logRetentionDays as logs.RetentionDays,
     });
   }
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { BATCH_TRANSIENT_ERROR_NAMES } from '../lambda/job-runner/shared/batch-api';
+import { DEFAULT_EVENT_FALLBACK_SECONDS } from '../lambda/shared/backoff';
 import { EXECUTION_TAG_KEY } from '../lambda/shared/job-request';
 
 /** Lambda service errors worth retrying (the function never ran, or ran out of capacity). */
@@ -27,12 +29,11 @@ export const LAMBDA_SERVICE_ERRORS = [
 /** State names of the job runner (stable: tests, the benchmark and console users rely on them). */
 export const JOB_RUNNER_STATES = {
   validate: 'Validate',
-  isValid: 'IsValid',
-  isAttach: 'IsAttach',
+  routeRequest: 'RouteRequest',
   submit: 'Submit',
-  isSubmitted: 'IsSubmitted',
   wait: 'WaitForNextCheck',
   describe: 'Describe',
+  waitForCompletion: 'WaitForCompletion',
   route: 'RouteOnStatus',
   isSubmitMode: 'IsSubmitMode',
   terminate: 'Terminate',
@@ -42,9 +43,14 @@ export const JOB_RUNNER_STATES = {
   classifyError: 'ClassifyError',
   succeeded: 'Succeeded',
   failed: 'Failed',
-  submitRejected: 'SubmitRejected',
   classifierFailed: 'ClassifierFailed',
 } as const;
+
+/** How the job runner learns that a job finished. */
+export type CompletionMode = 'poll' | 'events';
+
+/** Batch statuses that wake a waiting execution (terminal only: any other change would cost transitions). */
+export const WAKE_STATUSES = ['SUCCEEDED', 'FAILED'] as const;
 
 /** Defaults applied to job requests that leave the polling and deadline fields out. */
 export interface JobRequestDefaults {
@@ -81,13 +87,33 @@ export interface JobRunnerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * How an execution learns that its job finished.
+   * - `poll`: Wait -> Describe (one DescribeJobs) -> route, with the adaptive wait of the request.
+   * - `events`: one callback wait (`WaitForCompletion`) woken by the job's own terminal
+   *   "Batch Job State Change" event, with a status check every `eventFallbackSeconds` in
+   *   case an event is lost. The request's poll fields are validated but not used.
+   * @default 'poll'
+   */
+  readonly completion?: CompletionMode;
+  /**
+   * Events mode: the longest an execution waits without a status check, i.e. the most a lost
+   * event can delay detection. 60..86400.
+   * @default 3600
+   */
+  readonly eventFallbackSeconds?: number;
 }
 
 /** The job runner's Lambda functions. */
 export interface JobRunnerFunctions {
   readonly validate: lambda.IFunction;
   readonly submit: lambda.IFunction;
-  readonly describe: lambda.IFunction;
+  /** Poll mode only. */
+  readonly describe?: lambda.IFunction;
+  /** Events mode only: registers the wait and checks once. */
+  readonly await?: lambda.IFunction;
+  /** Events mode only: completes waits from the job's state-change event. */
+  readonly wake?: lambda.IFunction;
   readonly classify: lambda.IFunction;
   readonly terminate: lambda.IFunction;
   readonly reaper: lambda.IFunction;
@@ -99,11 +125,20 @@ export interface JobRunnerFunctions {
  * the SPEC output or a SPEC error and Cause; plus the reaper that terminates
  * the job of an execution that was stopped, timed out or failed.
  *
- * Validate -> (attach? Describe : Submit -> Wait) -> Describe -> route on the
- * check: WAIT -> Wait; SUCCEEDED -> Succeed; FAILED -> Classify -> Fail;
- * DEADLINE -> (submit mode: Terminate) -> Classify -> Fail; NOT_FOUND ->
- * Classify -> Fail. Every Task retries Lambda service errors (Batch tasks
- * also throttling / 5xx) and catches everything else into Classify.
+ * Poll mode: Validate -> RouteRequest -> (attach? Describe : Submit -> Wait)
+ * -> Describe -> RouteOnStatus: WAIT -> Wait; SUCCEEDED -> Succeed; FAILED ->
+ * Classify -> Fail; DEADLINE -> (submit mode: Terminate) -> Classify -> Fail;
+ * NOT_FOUND -> Classify -> Fail.
+ *
+ * Events mode: Validate -> RouteRequest -> (Submit ->) WaitForCompletion ->
+ * RouteOnStatus, where WaitForCompletion is one callback task completed by the
+ * job's terminal event (Wake) or by its own status check (Await), and whose
+ * timeout (the fallback interval) loops straight back to it: a fallback check
+ * costs one state transition.
+ *
+ * Every Task retries Lambda service errors (Batch tasks also throttling / 5xx)
+ * and catches everything else into Classify. Expected failures of Validate
+ * (data) and Submit (a thrown contract error) cost no Choice on the success path.
  */
 export class JobRunner extends Construct {
   /** The state machine. */
@@ -114,6 +149,12 @@ export class JobRunner extends Construct {
   public readonly functions: JobRunnerFunctions;
   /** Where reaper events that could not be processed end up. */
   public readonly reaperDeadLetterQueue: sqs.IQueue;
+  /** How executions learn that their job finished. */
+  public readonly completion: CompletionMode;
+  /** Events mode only: the registered waits and recorded job events (TTL). */
+  public readonly waitTable?: dynamodb.ITable;
+  /** Events mode only: the rule that sends terminal job events of the app's queues to Wake. */
+  public readonly wakeRule?: events.IRule;
 
   constructor(scope: Construct, id: string, props: JobRunnerProps) {
     super(scope, id);
@@ -122,6 +163,9 @@ export class JobRunner extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
     const defaultQueue = props.defaultJobQueue.jobQueueArn;
+    const completion = props.completion ?? 'poll';
+    this.completion = completion;
+    const fallbackSeconds = props.eventFallbackSeconds ?? DEFAULT_EVENT_FALLBACK_SECONDS;
 
     const fn = (name: string, description: string, environment: Record<string, string> = {}) =>
       this.createFunction(name, description, environment, retention, removalPolicy);
@@ -134,7 +178,26 @@ export class JobRunner extends Construct {
     const submitFn = fn('submit', 'Submits the Batch job of an execution, exactly once', {
       DEFAULT_JOB_QUEUE: defaultQueue,
     });
-    const describeFn = fn('describe', 'One status check of the job: one DescribeJobs call');
+    const describeFn =
+      completion === 'poll'
+        ? fn('describe', 'One status check of the job: one DescribeJobs call')
+        : undefined;
+    let waitTable: dynamodb.Table | undefined;
+    let awaitFn: nodejs.NodejsFunction | undefined;
+    let wakeFn: nodejs.NodejsFunction | undefined;
+    if (completion === 'events') {
+      waitTable = new dynamodb.Table(this, 'WaitTable', {
+        partitionKey: { name: 'jobId', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        timeToLiveAttribute: 'expiresAt',
+        // Short-lived registrations and events: nothing worth keeping when the stack goes.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const tableEnv = { WAIT_TABLE_NAME: waitTable.tableName };
+      awaitFn = fn('await', 'Registers an event wait and checks the job once (one DescribeJobs)', tableEnv);
+      wakeFn = fn('wake', "Wakes the executions waiting for a job from the job's terminal event", tableEnv);
+    }
+    this.waitTable = waitTable;
     const classifyFn = fn('classify', 'Maps a failure to the SPEC error name and Cause');
     const terminateFn = fn('terminate', 'Terminates a job whose deadline passed');
     const reaperFn = fn('reaper', 'Terminates the job of a stopped, timed-out or failed execution', {
@@ -178,9 +241,22 @@ export class JobRunner extends Construct {
       }),
     );
     submitFn.addToRolePolicy(readJobs);
-    describeFn.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }),
-    );
+    for (const f of [describeFn, awaitFn]) {
+      f?.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }),
+      );
+    }
+    if (waitTable !== undefined) {
+      for (const f of [awaitFn, wakeFn]) {
+        f?.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'UpdateWaitItems',
+            actions: ['dynamodb:UpdateItem'],
+            resources: [waitTable.tableArn],
+          }),
+        );
+      }
+    }
     terminateFn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'TerminateAppJobs',
@@ -193,10 +269,6 @@ export class JobRunner extends Construct {
     // --- state machine ---
     const S = JOB_RUNNER_STATES;
     const failed = new sfn.Fail(this, S.failed, { errorPath: '$.error', causePath: '$.cause' });
-    const submitRejected = new sfn.Fail(this, S.submitRejected, {
-      errorPath: '$.job.error',
-      causePath: '$.job.cause',
-    });
     const classifierFailed = new sfn.Fail(this, S.classifierFailed, {
       error: 'Batch.InfrastructureError',
       cause: JSON.stringify({
@@ -273,6 +345,7 @@ export class JobRunner extends Construct {
           name: sfn.JsonPath.executionName,
           startTime: sfn.JsonPath.executionStartTime,
         },
+        completion: { mode: completion, fallbackSeconds },
       },
       '$',
       'Validates the job request; the request becomes $.run',
@@ -291,20 +364,39 @@ export class JobRunner extends Construct {
     addBatchRetry(submit);
     caught(submit);
 
-    const describe = invoke(
-      S.describe,
-      describeFn,
-      {
-        run: sfn.JsonPath.objectAt('$.run'),
-        job: sfn.JsonPath.objectAt('$.job'),
-        poll: sfn.JsonPath.objectAt('$.check.poll'),
-      },
-      '$.check',
-      'One DescribeJobs call; decides the next step and the next wait',
-    );
-    addLambdaRetry(describe);
-    addBatchRetry(describe);
-    caught(describe);
+    const checkPayload = {
+      run: sfn.JsonPath.objectAt('$.run'),
+      job: sfn.JsonPath.objectAt('$.job'),
+      poll: sfn.JsonPath.objectAt('$.check.poll'),
+    };
+    // The status check each mode enters: Describe (poll) or WaitForCompletion (events).
+    let check: tasks.LambdaInvoke;
+    if (describeFn !== undefined) {
+      check = invoke(
+        S.describe,
+        describeFn,
+        checkPayload,
+        '$.check',
+        'One DescribeJobs call; decides the next step and the next wait',
+      );
+    } else {
+      check = new tasks.LambdaInvoke(this, S.waitForCompletion, {
+        lambdaFunction: awaitFn!,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ taskToken: sfn.JsonPath.taskToken, ...checkPayload }),
+        retryOnServiceExceptions: false,
+        resultPath: '$.check',
+        // The fallback interval, aligned on the deadline by Validate (eventWaitTimeoutSeconds).
+        taskTimeout: sfn.Timeout.at('$.check.poll.delaySeconds'),
+        comment:
+          "Waits for the job's terminal event (Wake) or its own status check (Await); a timeout checks again",
+      });
+      // A lost event: the timeout goes straight back for a fresh registration and status check.
+      check.addCatch(check, { errors: ['States.Timeout'], resultPath: sfn.JsonPath.DISCARD });
+    }
+    addLambdaRetry(check);
+    addBatchRetry(check);
+    caught(check);
 
     const terminate = invoke(
       S.terminate,
@@ -336,26 +428,18 @@ export class JobRunner extends Construct {
           .otherwise(classifyDeadline),
       )
       .when(sfn.Condition.stringEquals('$.check.poll.next', 'NOT_FOUND'), classifyNotFound)
-      .otherwise(wait);
+      .otherwise(completion === 'poll' ? wait : check);
 
-    wait.next(describe);
-    describe.next(route);
+    if (completion === 'poll') wait.next(check);
+    check.next(route);
 
+    // One Choice after Validate (not two), and Submit's rejections through its Catch (not a Choice):
+    // each saves a transition on every execution, which events mode needs for <= 30 on a 24-h job.
     const definition = validate.next(
-      new sfn.Choice(this, S.isValid)
-        .when(
-          sfn.Condition.booleanEquals('$.valid', true),
-          new sfn.Choice(this, S.isAttach)
-            .when(sfn.Condition.stringEquals('$.run.mode', 'attach'), describe)
-            .otherwise(
-              submit.next(
-                new sfn.Choice(this, S.isSubmitted)
-                  .when(sfn.Condition.booleanEquals('$.job.ok', true), wait)
-                  .otherwise(submitRejected),
-              ),
-            ),
-        )
-        .otherwise(failed),
+      new sfn.Choice(this, S.routeRequest)
+        .when(sfn.Condition.booleanEquals('$.valid', false), failed)
+        .when(sfn.Condition.stringEquals('$.run.mode', 'attach'), check)
+        .otherwise(submit.next(completion === 'poll' ? wait : check)),
     );
 
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention, removalPolicy });
@@ -416,10 +500,43 @@ export class JobRunner extends Construct {
       ],
     });
 
+    // --- events mode: completing waits ---
+    if (awaitFn !== undefined && wakeFn !== undefined) {
+      // SendTaskSuccess is authorised against the state machine of the task (the CDK grant
+      // `grantTaskResponse` scopes it the same way). A separate policy, not the roles' default
+      // policies: Await is invoked by the state machine, so its function must not depend on it.
+      new iam.Policy(this, 'CompleteWaitsPolicy', {
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'CompleteWaitsOfThisStateMachine',
+            actions: ['states:SendTaskSuccess'],
+            resources: [this.stateMachine.stateMachineArn],
+          }),
+        ],
+        roles: [awaitFn.role!, wakeFn.role!],
+      });
+      this.wakeRule = new events.Rule(this, 'WakeRule', {
+        description: `Wakes job-runner executions when their Batch job ends (${props.envName})`,
+        eventPattern: {
+          source: ['aws.batch'],
+          detailType: ['Batch Job State Change'],
+          detail: {
+            status: [...WAKE_STATUSES],
+            jobQueue: queueArns,
+            // Children of an array job: nobody waits for them (only for the parent).
+            arrayProperties: { index: [{ exists: false }] },
+          },
+        },
+        targets: [new targets.LambdaFunction(wakeFn, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
+      });
+    }
+
     this.functions = {
       validate: validateFn,
       submit: submitFn,
-      describe: describeFn,
+      ...(describeFn ? { describe: describeFn } : {}),
+      ...(awaitFn ? { await: awaitFn } : {}),
+      ...(wakeFn ? { wake: wakeFn } : {}),
       classify: classifyFn,
       terminate: terminateFn,
       reaper: reaperFn,
@@ -501,7 +618,7 @@ export class JobRunner extends Construct {
         reason:
           name === 'submit' || name === 'reaper'
             ? 'batch:ListJobs and batch:DescribeJobs (the execution-tag lookup) support no resource-level permissions (Service Authorization Reference: resource "*"); X-Ray PutTraceSegments/PutTelemetryRecords likewise require "*".'
-            : name === 'describe'
+            : name === 'describe' || name === 'await'
               ? 'batch:DescribeJobs supports no resource-level permissions (Service Authorization Reference: resource "*"); X-Ray PutTraceSegments/PutTelemetryRecords likewise require "*".'
               : 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions and require "*".',
       });
@@ -535,7 +652,7 @@ export class JobRunner extends Construct {
     for (const f of [
       this.functions.validate,
       this.functions.submit,
-      this.functions.describe,
+      this.functions.describe ?? this.functions.await!,
       this.functions.classify,
       this.functions.terminate,
     ]) {
@@ -543,6 +660,13 @@ export class JobRunner extends Construct {
         id: fnArnWildcard(f),
         reason:
           'lambda:InvokeFunction on "<function ARN>:*" covers the versions and aliases of this job runner\'s own function, as granted by the CDK LambdaInvoke task.',
+      });
+    }
+    if (this.waitTable !== undefined) {
+      Validations.of(this.waitTable).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason:
+          'The wait table holds only short-lived wait registrations and job events (TTL 2 days); losing them costs at most one fallback interval (the next status check re-registers), so point-in-time recovery would only keep copies of task tokens.',
       });
     }
     Validations.of(dlq).acknowledge({
@@ -642,6 +766,19 @@ function validateProps(id: string, props: JobRunnerProps): void {
   check('pollIntervalSeconds', 5, 3600);
   check('maxPollIntervalSeconds', 5, 3600);
   check('deadlineSeconds', 60, 31_449_600);
+  const fallback = props.eventFallbackSeconds;
+  if (fallback !== undefined && !Token.isUnresolved(fallback)) {
+    if (!Number.isInteger(fallback) || fallback < 60 || fallback > 86_400) {
+      throw new Error(
+        `JobRunner ${id}: eventFallbackSeconds must be an integer in 60..86400, got ${fallback}`,
+      );
+    }
+  }
+  if (props.completion !== undefined && props.completion !== 'poll' && props.completion !== 'events') {
+    throw new Error(
+      `JobRunner ${id}: completion must be 'poll' or 'events', got ${String(props.completion)}`,
+    );
+  }
   const poll = d.pollIntervalSeconds ?? 30;
   if (d.maxPollIntervalSeconds !== undefined && d.maxPollIntervalSeconds < poll) {
     throw new Error(

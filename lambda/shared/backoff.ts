@@ -52,3 +52,23 @@ export function retryDelayMs(
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
   return Math.floor(random() * ceiling);
 }
+
+/** Default fallback interval of event wake-up: the longest a lost Batch event can delay detection. */
+export const DEFAULT_EVENT_FALLBACK_SECONDS = 3600;
+
+/**
+ * The timeout of the event wake-up wait (`completion: 'events'`): at most
+ * `fallbackSeconds`, chosen so that a whole number of timeouts ends exactly at
+ * the deadline. The state machine reuses this one value after every timeout
+ * (a timeout cannot recompute it), so instead of cutting the last wait short,
+ * the time to the deadline is split into `n = ceil(D / fallback)` equal waits
+ * of `ceil(D / n)` seconds: n timeouts never stop before the deadline and
+ * overshoot it by less than n seconds. Example: a 6 h deadline with a 1 h
+ * fallback gives 6 waits of 3600 s; 5000 s gives 2 waits of 2500 s.
+ */
+export function eventWaitTimeoutSeconds(secondsUntilDeadline: number, fallbackSeconds: number): number {
+  const until = Math.max(1, Math.ceil(secondsUntilDeadline));
+  const fallback = Math.max(1, Math.floor(fallbackSeconds));
+  const waits = Math.ceil(until / fallback);
+  return Math.max(1, Math.ceil(until / waits));
+}

@@ -341,3 +341,134 @@ describe('JobRunner: bundling', () => {
     }
   }, 120_000);
 });
+
+describe('JobRunner: events mode', () => {
+  const built = createJobRunnerTestStack({ props: { completion: 'events' } });
+  const events = Template.fromStack(built.stack);
+  const asl = synthesizeJobRunnerAsl({ completion: 'events' }) as {
+    States: Record<string, Record<string, unknown>>;
+  };
+  const policies = () =>
+    Object.values(events.findResources('AWS::IAM::Policy')).map((p) => ({
+      roles: (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref),
+      statements: (flat(p.Properties.PolicyDocument) as { Statement: Record<string, unknown>[] }).Statement,
+    }));
+  const statementsOf = (rolePrefix: string) =>
+    policies()
+      .filter((p) => p.roles.some((r) => r.startsWith(rolePrefix)))
+      .flatMap((p) => p.statements);
+
+  it('replaces Describe by Await and adds Wake', () => {
+    events.resourceCountIs('AWS::Lambda::Function', 7);
+    events.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Registers an event wait'),
+      Environment: {
+        Variables: Match.objectLike({ WAIT_TABLE_NAME: { Ref: Match.stringLikeRegexp('WaitTable') } }),
+      },
+    });
+    expect(asl.States.Describe).toBeUndefined();
+    expect(asl.States.WaitForNextCheck).toBeUndefined();
+  });
+
+  it('creates an on-demand wait table keyed by job id with TTL', () => {
+    events.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it("sends only the terminal events of the app's queues, array children excluded, to Wake", () => {
+    events.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: {
+          status: ['SUCCEEDED', 'FAILED'],
+          jobQueue: [
+            'arn:aws:batch:eu-west-1:123456789012:job-queue/dev-default',
+            'arn:aws:batch:eu-west-1:123456789012:job-queue/dev-spot',
+          ],
+          arrayProperties: { index: [{ exists: false }] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobRunnerWakeFunction'), 'Arn'] },
+          RetryPolicy: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it('waits with one callback task whose timeout loops back to itself', () => {
+    expect(asl.States.WaitForCompletion).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.check.poll.delaySeconds',
+      ResultPath: '$.check',
+      Next: 'RouteOnStatus',
+      Parameters: {
+        FunctionName: expect.stringContaining('JobRunnerAwaitFunction'),
+        Payload: {
+          'taskToken.$': '$$.Task.Token',
+          'run.$': '$.run',
+          'job.$': '$.job',
+          'poll.$': '$.check.poll',
+        },
+      },
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: 'WaitForCompletion' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'ClassifyError' },
+      ],
+    });
+    expect((asl.States.RouteOnStatus as { Default: string }).Default).toBe('WaitForCompletion');
+    expect(asl.States.Validate?.Parameters).toMatchObject({
+      completion: { mode: 'events', fallbackSeconds: 3600 },
+    });
+    expect(aslValidator(structuredClone(asl)).isValid).toBe(true);
+  });
+
+  it('lets Await and Wake only update their table and complete waits of this state machine', () => {
+    const awaitStatements = statementsOf('JobRunnerAwaitRole');
+    const wakeStatements = statementsOf('JobRunnerWakeRole');
+    const table = { 'Fn::GetAtt': [expect.stringMatching(/^JobRunnerWaitTable/), 'Arn'] };
+    const sendTaskSuccess = {
+      Action: 'states:SendTaskSuccess',
+      Effect: 'Allow',
+      Resource: { Ref: expect.stringMatching(/^JobRunnerStateMachine/) },
+      Sid: 'CompleteWaitsOfThisStateMachine',
+    };
+    for (const statements of [awaitStatements, wakeStatements]) {
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Action: 'dynamodb:UpdateItem', Resource: table }),
+      );
+      expect(statements).toContainEqual(sendTaskSuccess);
+    }
+    const actions = (statements: Record<string, unknown>[]) =>
+      [...new Set(statements.flatMap((s) => [s.Action].flat().map(String)))]
+        .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))
+        .sort();
+    expect(actions(awaitStatements)).toEqual([
+      'batch:DescribeJobs',
+      'dynamodb:UpdateItem',
+      'states:SendTaskSuccess',
+    ]);
+    expect(actions(wakeStatements)).toEqual(['dynamodb:UpdateItem', 'states:SendTaskSuccess']);
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged by a reason', () => {
+    const report = new AwsSolutionsChecks(built.stack.node.scope as never).validateScope(built.stack);
+    const open = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId} ${r.locations.join(',')}`),
+    );
+    expect(open).toEqual([]);
+  });
+
+  it.each([
+    [{ eventFallbackSeconds: 30 }, /eventFallbackSeconds must be an integer in 60..86400, got 30/],
+    [{ completion: 'callback' as never }, /completion must be 'poll' or 'events', got callback/],
+  ])('rejects %j', (props, message) => {
+    expect(() => createJobRunnerTestStack({ props })).toThrow(message);
+  });
+});

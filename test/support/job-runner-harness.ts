@@ -2,10 +2,10 @@
  * Runs the job runner's real ASL with aws-local-stepfunctions against the real
  * handler code, with Batch played by a {@link BatchSimulator}.
  *
- * Requirements for the caller: `DEFAULT_JOB_QUEUE` must be set before this
- * module is imported (the handlers read it at load), e.g.
- * `vi.hoisted(() => { process.env.DEFAULT_JOB_QUEUE = 'default'; })`, and
- * BatchClient must be mocked (`sim.install(mockClient(BatchClient))`).
+ * Requirements for the caller: BatchClient must be mocked
+ * (`sim.install(mockClient(BatchClient))`); in events mode also
+ * DynamoDBDocumentClient and SFNClient (`wake.install(...)`). The handlers'
+ * environment defaults come from `job-runner-env.ts` (imported first).
  *
  * Fidelity to real Step Functions:
  * - every Task is overridden by a wrapper that invokes the real handler and,
@@ -18,16 +18,33 @@
  *   instead: before each Describe that follows a Wait, the simulator's clock
  *   moves by the wait the state machine chose (`poll.delaySeconds`), and the
  *   handlers read that clock.
+ *
+ * Events mode (`WaitForCompletion`, a `.waitForTaskToken` task): aws-local-
+ * stepfunctions has no task tokens, no SendTaskSuccess and evaluates
+ * `TimeoutSecondsPath` against the effective input (AWS: the state input), so
+ * the harness plays Step Functions for that one state, driving the REAL Await
+ * and Wake handlers: it issues a fresh token per entry (in place of
+ * `$$.Task.Token`), invokes Await, then delivers the job's terminal event to
+ * Wake when it is due before the timeout (simulated time jumps to it); the
+ * wait ends with the output of whichever SendTaskSuccess was accepted, or
+ * with `States.Timeout` (the token then expires) after the timeout read from
+ * `$.check.poll.delaySeconds`. Events due before the state is entered are
+ * delivered first (an event that beat the registration). The state's Catch,
+ * Retry and ResultPath are the engine's, from the real definition.
  */
+import './job-runner-env';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { handler as awaitHandler } from '../../lambda/job-runner/await/index';
 import { handler as classifyHandler } from '../../lambda/job-runner/classify/index';
 import { handler as describeHandler } from '../../lambda/job-runner/describe/index';
 import { setClock } from '../../lambda/job-runner/shared/clock';
 import { handler as submitHandler } from '../../lambda/job-runner/submit/index';
 import { handler as terminateHandler } from '../../lambda/job-runner/terminate/index';
 import { handler as validateHandler } from '../../lambda/job-runner/validate/index';
+import { handler as wakeHandler } from '../../lambda/job-runner/wake/index';
 import { JOB_RUNNER_STATES } from '../../lib/job-runner';
 import type { BatchSimulator } from './batch-simulator';
+import type { EventWakeSimulator } from './event-wake-simulator';
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -64,6 +81,8 @@ export interface RunOptions {
   /** @default 'JobRunnerTest' */
   readonly stateMachineName?: string;
   readonly fault?: TaskFault;
+  /** Events mode: the wait table, task tokens and job events (required when the definition waits for events). */
+  readonly wake?: EventWakeSimulator;
 }
 
 /** The outcome of one execution. */
@@ -83,6 +102,39 @@ export interface RunResult {
   readonly elapsedMs: number;
   /** The largest state (JSON bytes) seen entering any state. */
   readonly maxStateBytes: number;
+  /** Task attempts that failed and were retried (Step Functions bills each as a transition). */
+  readonly retries: number;
+  /** Wake invocations (events mode): Lambda invocations outside the state machine. */
+  readonly wakeInvocations: number;
+  /** Estimated events in the execution's history (see {@link estimateHistoryEvents}). */
+  readonly historyEvents: number;
+}
+
+/**
+ * Execution history events as AWS Step Functions records them, estimated from
+ * the states entered: ExecutionStarted + the final event; a Task 5
+ * (StateEntered, Scheduled, Started, Succeeded, StateExited), a callback task
+ * one more (TaskSubmitted), 5 when it timed out (no StateExited); Wait, Choice,
+ * Pass and Succeed 2 (entered, exited); Fail 1; each retried attempt 3
+ * (Scheduled, Started, Failed). The limit is 25,000 per execution.
+ */
+export function estimateHistoryEvents(
+  events: readonly EventLog[],
+  definition: { States: Record<string, { Type: string; Resource?: string }> },
+): number {
+  let total = 2;
+  for (const event of events) {
+    const e = event as { type: string; state?: { name: string } };
+    if (e.type === 'StateRetried') total += 3;
+    if (e.type === 'StateCaught') total -= 1; // a caught failure has no StateExited
+    if (e.type !== 'StateEntered' || e.state === undefined) continue;
+    const state = definition.States[e.state.name];
+    if (state === undefined) continue;
+    if (state.Type === 'Task') total += state.Resource?.endsWith('.waitForTaskToken') ? 6 : 5;
+    else if (state.Type === 'Fail') total += 1;
+    else total += 2;
+  }
+  return total;
 }
 
 /** An error as Step Functions reports one thrown by a Lambda function. */
@@ -157,12 +209,67 @@ export async function runJobRunner(input: unknown, options: RunOptions): Promise
       return JSON.parse(JSON.stringify(result ?? null));
     };
 
-  const taskResourceLocalHandlers = Object.fromEntries(
+  const taskResourceLocalHandlers: Record<string, Handler> = Object.fromEntries(
     Object.entries(TASK_HANDLERS).map(([state, handler]) => [state, wrap(state, handler)]),
   );
-  const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_HANDLERS).map((state) => [state, 0]));
+  const retryIntervalOverrides = Object.fromEntries(
+    [...Object.keys(TASK_HANDLERS), JOB_RUNNER_STATES.waitForCompletion].map((state) => [state, 0]),
+  );
 
-  const machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: true } });
+  const definition = structuredClone(options.definition) as {
+    States: Record<string, Record<string, unknown> & { Type: string }>;
+  };
+  const waitState = definition.States[JOB_RUNNER_STATES.waitForCompletion];
+  let wakeInvocations = 0;
+  if (waitState !== undefined) {
+    const { wake } = options;
+    if (wake === undefined) throw new Error('an events-mode definition needs the `wake` option');
+    // The harness reads the timeout from the payload's poll (the same value as in AWS):
+    if (waitState.TimeoutSecondsPath !== '$.check.poll.delaySeconds') {
+      throw new Error(`unexpected TimeoutSecondsPath ${String(waitState.TimeoutSecondsPath)}`);
+    }
+    const payload = (waitState.Parameters as { Payload: Record<string, string> }).Payload;
+    if (payload['poll.$'] !== '$.check.poll' || payload['taskToken.$'] !== '$$.Task.Token') {
+      throw new Error('unexpected WaitForCompletion payload');
+    }
+    // A real-time timer the override always beats (the wait is simulated below).
+    delete waitState.TimeoutSecondsPath;
+    waitState.TimeoutSeconds = 600;
+    const invokeAwait = wrap(JOB_RUNNER_STATES.waitForCompletion, awaitHandler);
+    const deliver = async (untilMs: number): Promise<boolean> => {
+      const event = wake.takeEvent(untilMs);
+      if (event === 'none') return false;
+      if (event !== undefined) {
+        wakeInvocations++;
+        await wakeHandler(event);
+      }
+      return true;
+    };
+    taskResourceLocalHandlers[JOB_RUNNER_STATES.waitForCompletion] = async (input: unknown) => {
+      const { Payload } = input as { Payload: { poll: { delaySeconds: number } } & Record<string, unknown> };
+      const timeoutSeconds = Payload.poll.delaySeconds;
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+        throw new Error(`WaitForCompletion got a bad TimeoutSecondsPath value: ${timeoutSeconds}`);
+      }
+      // Events that arrived before this registration reach Wake first.
+      while (await deliver(sim.nowMs)) {}
+      const taskToken = wake.issueToken();
+      await invokeAwait({ ...Payload, taskToken });
+      const timeoutAtMs = sim.nowMs + timeoutSeconds * 1000;
+      while (!wake.completed.has(taskToken)) {
+        if (!(await deliver(timeoutAtMs))) {
+          sim.nowMs = timeoutAtMs;
+          wake.expire(taskToken);
+          const timeout = new Error('States.Timeout');
+          timeout.name = 'States.Timeout';
+          throw timeout;
+        }
+      }
+      return wake.completed.get(taskToken) as never;
+    };
+  }
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } });
   const restoreClock = setClock(() => sim.nowMs);
   const execution = machine.run(input as never, {
     overrides: {
@@ -178,6 +285,8 @@ export async function runJobRunner(input: unknown, options: RunOptions): Promise
         StartTime: new Date(startMs).toISOString(),
         RoleArn: 'arn:aws:iam::123456789012:role/JobRunnerTest',
       },
+      // Replaced by a fresh token per entry (see the WaitForCompletion override).
+      Task: { Token: 'placeholder-token' },
       StateMachine: {
         Id: `arn:aws:states:eu-west-1:123456789012:stateMachine:${stateMachineName}`,
         Name: stateMachineName,
@@ -215,5 +324,8 @@ export async function runJobRunner(input: unknown, options: RunOptions): Promise
     invocations,
     elapsedMs: sim.nowMs - startMs,
     maxStateBytes,
+    retries: events.filter((e) => e.type === 'StateRetried').length,
+    wakeInvocations,
+    historyEvents: estimateHistoryEvents(events, definition as never),
   };
 }

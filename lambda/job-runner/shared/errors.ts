@@ -28,6 +28,20 @@ export class BatchUnavailableError extends Error {
   }
 }
 
+/**
+ * An expected failure that ends the execution with a SPEC error name and the
+ * contract Cause (e.g. Batch rejected SubmitJob). Thrown so the state's Catch
+ * routes it, instead of a Choice on every successful result: the success path
+ * stays one transition shorter. The message is the Cause JSON, which the
+ * Classify step keeps as is (`normaliseCaughtError`).
+ */
+export class ContractFailureError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
 /** Parses `input` with `schema` or throws {@link InvalidHandlerInputError} naming each bad path. */
 export function parseHandlerInput<T extends z.ZodType>(
   handler: string,

@@ -24,7 +24,7 @@ import { EXECUTION_TAG_KEY, parseJobRequest, type SubmitFields } from '../../sha
 import { isClientException, rethrowBatchError, submitJob } from '../shared/batch-api';
 import { sanitiseMessage } from '../shared/caught-error';
 import { clock } from '../shared/clock';
-import { InvalidHandlerInputError, parseHandlerInput } from '../shared/errors';
+import { ContractFailureError, InvalidHandlerInputError, parseHandlerInput } from '../shared/errors';
 import { findExecutionJob } from '../shared/find-job';
 import { createLogger } from '../shared/logger';
 
@@ -128,13 +128,20 @@ export async function submitOnce(
   }
 }
 
-/** Lambda entry point. */
-export async function handler(event: unknown): Promise<SubmitResult> {
+/** The Submit step's result on success (a rejection is thrown, see {@link handler}). */
+export type SubmittedJob = Extract<SubmitResult, { ok: true }>;
+
+/**
+ * Lambda entry point. A rejection (Batch.ClientError, InvalidJobRequest) is
+ * thrown as a {@link ContractFailureError} whose message is the contract
+ * Cause: the state's Catch routes it to Classify, which keeps that Cause.
+ */
+export async function handler(event: unknown): Promise<SubmittedJob> {
   const input = parseHandlerInput('submit', submitEventSchema, event);
   // The submit fields were validated by Validate; validating them again costs nothing and
   // guarantees that nothing malformed reaches SubmitJob whoever invokes this function.
   const parsed = parseJobRequest(input.run.submit);
-  if (!parsed.ok) return { ok: false, error: 'InvalidJobRequest', cause: JSON.stringify(parsed.cause) };
+  if (!parsed.ok) throw new ContractFailureError('InvalidJobRequest', JSON.stringify(parsed.cause));
   if (parsed.request.mode !== 'submit')
     throw new InvalidHandlerInputError('submit', ['run.submit: expected submit fields']);
   const result = await submitOnce(
@@ -147,14 +154,14 @@ export async function handler(event: unknown): Promise<SubmitResult> {
     },
     () => clock.now(),
   );
-  if (result.ok) {
-    logger.info(result.existing ? 'job already submitted by this execution' : 'job submitted', {
-      executionArn: input.run.executionArn,
-      jobId: result.jobId,
-      jobQueue: result.jobQueue,
-    });
-  } else {
+  if (!result.ok) {
     logger.info('job rejected by Batch', { executionArn: input.run.executionArn, cause: result.cause });
+    throw new ContractFailureError(result.error, result.cause);
   }
+  logger.info(result.existing ? 'job already submitted by this execution' : 'job submitted', {
+    executionArn: input.run.executionArn,
+    jobId: result.jobId,
+    jobQueue: result.jobQueue,
+  });
   return result;
 }

@@ -87,13 +87,11 @@ describe('submit handler', () => {
     expect(batch).not.toHaveReceivedCommand(DescribeJobsCommand);
   });
 
-  it('returns Batch.ClientError as data when Batch rejects the request', async () => {
+  it('throws Batch.ClientError with the contract Cause as message when Batch rejects the request', async () => {
     batch.on(SubmitJobCommand).rejects(clientError('Job definition dev-poller not found.'));
-    const result = await handler(event());
-    expect(result).toEqual({
-      ok: false,
-      error: 'Batch.ClientError',
-      cause: JSON.stringify({
+    await expect(handler(event())).rejects.toMatchObject({
+      name: 'Batch.ClientError',
+      message: JSON.stringify({
         jobName: 'nightly',
         reason: 'Batch rejected the request: Job definition dev-poller not found.',
         classification: 'ClientError',
@@ -117,8 +115,9 @@ describe('submit handler', () => {
   });
 
   it('re-validates the submit fields and never sends invalid ones', async () => {
-    const result = await handler(event({ jobName: 'nightly', jobDefinition: 'dev-poller', bogus: 1 }));
-    expect(result).toMatchObject({ ok: false, error: 'InvalidJobRequest' });
+    await expect(
+      handler(event({ jobName: 'nightly', jobDefinition: 'dev-poller', bogus: 1 })),
+    ).rejects.toMatchObject({ name: 'InvalidJobRequest', message: expect.stringContaining('"fields"') });
     expect(batch.calls()).toHaveLength(0);
   });
 });

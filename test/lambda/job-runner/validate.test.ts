@@ -81,3 +81,31 @@ describe('validate', () => {
     await expect(handler({ request: {} })).rejects.toMatchObject({ name: 'InvalidHandlerInput' });
   });
 });
+
+describe('validate in events mode', () => {
+  const events = { mode: 'events', fallbackSeconds: 3600 } as const;
+
+  it.each([
+    ['a 24-h deadline: 24 waits of 1 h', 86_400, 3600],
+    ['a 6-h deadline: 6 waits of 1 h', 21_600, 3600],
+    ['5000 s: 2 equal waits that end on the deadline', 5_000, 2_500],
+    ['10 min: one wait to the deadline', 600, 600],
+  ])('sets the wait timeout for %s', (_name, deadlineSeconds, timeout) => {
+    const request = { jobName: 'n', jobDefinition: 'd', deadlineSeconds };
+    const result = validate({ request, execution, completion: events }, start, {}, events);
+    expect(result).toMatchObject({ valid: true, check: { poll: { delaySeconds: timeout } } });
+  });
+
+  it('keeps the poll interval as the first wait in poll mode', () => {
+    const result = validate(
+      { request: { jobName: 'n', jobDefinition: 'd' }, execution },
+      start,
+      {},
+      {
+        mode: 'poll',
+        fallbackSeconds: 3600,
+      },
+    );
+    expect(result).toMatchObject({ check: { poll: { delaySeconds: 30 } } });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextPollDelaySeconds, retryDelayMs } from '../../../lambda/shared/backoff';
+import { eventWaitTimeoutSeconds, nextPollDelaySeconds, retryDelayMs } from '../../../lambda/shared/backoff';
 
 const base = { pollIntervalSeconds: 30, maxPollIntervalSeconds: 300, secondsUntilDeadline: 86_400 };
 
@@ -37,5 +37,29 @@ describe('retryDelayMs', () => {
     [-1, 1, 200],
   ])('attempt %i with random %f -> %i ms', (attempt, random, expected) => {
     expect(retryDelayMs(attempt, 200, 20_000, () => random)).toBe(expected);
+  });
+});
+
+describe('eventWaitTimeoutSeconds', () => {
+  it.each([
+    [86_400, 3600, 3600],
+    [86_399.5, 3600, 3600],
+    [5_000, 3600, 2500],
+    [5_001, 3600, 2501],
+    [600, 3600, 600],
+    [0.2, 3600, 1],
+    [-10, 3600, 1],
+  ])('splits %d s to the deadline with a %d s fallback into waits of %d s', (until, fallback, expected) => {
+    expect(eventWaitTimeoutSeconds(until, fallback)).toBe(expected);
+  });
+
+  it('never stops before the deadline and overshoots it by less than one second per wait', () => {
+    for (const until of [59, 3601, 7_199, 86_400, 100_003, 31_449_600]) {
+      const wait = eventWaitTimeoutSeconds(until, 3600);
+      const waits = Math.ceil(until / 3600);
+      expect(wait).toBeLessThanOrEqual(3600);
+      expect(wait * waits).toBeGreaterThanOrEqual(until);
+      expect(wait * waits - until).toBeLessThan(waits);
+    }
   });
 });
