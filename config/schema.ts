@@ -7,6 +7,7 @@
  * the value received and what is allowed. See `config/load.ts` for how issues are reported.
  */
 import { z } from 'zod';
+import { JOB_STATUSES } from '../lambda/shared/job-status';
 
 /** Prefix of every physical name and tag this app creates. */
 export const APP_NAME = 'batch-orchestrator';
@@ -24,16 +25,8 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** Batch job statuses, in lifecycle order. */
-export const JOB_STATUSES = [
-  'SUBMITTED',
-  'PENDING',
-  'RUNNABLE',
-  'STARTING',
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-] as const;
+/** Batch job statuses, in lifecycle order (the one list shared with the handlers and the CLI). */
+export { JOB_STATUSES };
 
 /** Fargate vCPU sizes and the memory (MiB) each one accepts. */
 const FARGATE_MEMORY_MIB: ReadonlyMap<number, readonly number[]> = new Map([

@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { BATCH_TRANSIENT_ERROR_NAMES } from '../lambda/job-runner/shared/batch-api';
 import { DEFAULT_EVENT_FALLBACK_SECONDS } from '../lambda/shared/backoff';
 import { EXECUTION_TAG_KEY } from '../lambda/shared/job-request';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
 
 /** Lambda service errors worth retrying (the function never ran, or ran out of capacity). */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -580,8 +581,8 @@ export class JobRunner extends Construct {
     return new nodejs.NodejsFunction(this, `${id}Function`, {
       entry: path.join(__dirname, '..', 'lambda', 'job-runner', name, 'index.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
       memorySize: 256,
       timeout: Duration.seconds(60),
       description,
@@ -594,14 +595,7 @@ export class JobRunner extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...environment,
       },
-      bundling: {
-        format: nodejs.OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        // The Node.js 24 runtime ships SDK v3.
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: handlerBundling(),
     });
   }
 

@@ -29,6 +29,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { JOB_STATUSES } from '../lambda/shared/job-status';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
 
 /** Execution statuses of the job runner that are always notified. */
 export const NOTIFIED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -190,8 +191,8 @@ export class Notifications extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(90),
       role,
@@ -212,14 +213,8 @@ export class Notifications extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-      bundling: {
-        format: nodejs.OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Bundle the SDK too: the versions tested here are the versions that run.
-        externalModules: [],
-      },
+      // Bundle the SDK too: the versions tested here are the versions that run.
+      bundling: handlerBundling({ sourceMap: true, externalModules: [] }),
     });
     this.webhookSecret.grantRead(this.notifier);
     this.deadLetterQueue.grantSendMessages(this.notifier);

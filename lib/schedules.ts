@@ -41,6 +41,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SCHEDULE_NAME_PATTERN } from '../lambda/schedules/start-execution/tick';
 import { parseJobRequest } from '../lambda/shared/job-request';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
 
 /** One schedule of the config. */
 export interface ScheduleConfig {
@@ -223,8 +224,8 @@ export class Schedules extends Construct {
       description: `${props.envName}: starts the job runner once per schedule tick (execution named after the tick)`,
       entry: path.join(__dirname, '..', 'lambda', 'schedules', 'start-execution', 'index.ts'),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
       memorySize: 256,
       timeout: Duration.seconds(30),
       role,
@@ -240,14 +241,7 @@ export class Schedules extends Construct {
       retryAttempts: STARTER_ASYNC_RETRIES,
       maxEventAge,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue as sqs.Queue),
-      bundling: {
-        format: nodejs.OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        // The Node.js 24 runtime ships SDK v3.
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: handlerBundling(),
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -4,23 +4,7 @@
  * offline and quiet.
  */
 import 'aws-sdk-client-mock-vitest/extend';
-
-// aws-local-stepfunctions 3 declares Node >= 22 for Promise.withResolvers only.
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: <T>() => {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+import './support/node20-polyfills';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_REGION ??= 'eu-west-1';

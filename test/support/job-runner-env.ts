@@ -1,25 +1,10 @@
 /**
  * Environment the job-runner handlers read at load, for the harness and the
  * benchmark. Imported FIRST by `job-runner-harness.ts` so it runs before the
- * handler modules load; values already set (e.g. by `vi.hoisted`) win. Also
- * the Node 20 polyfill aws-local-stepfunctions 3 needs (`Promise.withResolvers`),
- * so the benchmark runs outside vitest.
+ * handler modules load; values already set (e.g. by `vi.hoisted`) win. It also
+ * loads the Node 20 polyfills, so the benchmark runs outside vitest.
  */
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: <T>() => {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+import './node20-polyfills';
 
 process.env.DEFAULT_JOB_QUEUE ??= 'default';
 process.env.WAIT_TABLE_NAME ??= 'job-runner-waits';
