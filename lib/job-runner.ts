@@ -27,6 +27,18 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ] as const;
 
+/**
+ * Errors of a function that crashed or timed out (it may have done its work before).
+ * Retried only on the idempotent Batch steps (Submit finds its job by the execution tag;
+ * a status check and TerminateJob can simply run again), never surfaced on the first one.
+ */
+export const LAMBDA_CRASH_ERRORS = [
+  'Sandbox.Timedout',
+  'Runtime.ExitError',
+  'Runtime.Unknown',
+  'Lambda.Unknown',
+] as const;
+
 /** State names of the job runner (stable: tests, the benchmark and console users rely on them). */
 export const JOB_RUNNER_STATES = {
   validate: 'Validate',
@@ -363,6 +375,7 @@ export class JobRunner extends Construct {
     );
     addLambdaRetry(submit);
     addBatchRetry(submit);
+    addCrashRetry(submit);
     caught(submit);
 
     const checkPayload = {
@@ -397,6 +410,7 @@ export class JobRunner extends Construct {
     }
     addLambdaRetry(check);
     addBatchRetry(check);
+    addCrashRetry(check);
     caught(check);
 
     const terminate = invoke(
@@ -411,6 +425,7 @@ export class JobRunner extends Construct {
     );
     addLambdaRetry(terminate);
     addBatchRetry(terminate);
+    addCrashRetry(terminate);
     caught(terminate);
 
     const wait = new sfn.Wait(this, S.wait, {
@@ -725,6 +740,16 @@ function addBatchRetry(task: tasks.LambdaInvoke): void {
     maxAttempts: 6,
     maxDelay: Duration.seconds(60),
     jitterStrategy: sfn.JitterType.FULL,
+  });
+}
+
+function addCrashRetry(task: tasks.LambdaInvoke): void {
+  task.addRetry({
+    errors: [...LAMBDA_CRASH_ERRORS],
+    // No jitter: a retried Submit must not look for its job before ListJobs can show it.
+    interval: Duration.seconds(5),
+    backoffRate: 2,
+    maxAttempts: 2,
   });
 }
 

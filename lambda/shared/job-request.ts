@@ -74,12 +74,17 @@ const containerOverrides = z.strictObject({
     .array(
       z.strictObject({
         type: z.enum(['GPU', 'VCPU', 'MEMORY'], { error: 'expected GPU, VCPU or MEMORY' }),
-        value: z.string({ error: 'expected a string, e.g. "2" or "4096"' }).min(1),
+        value: z
+          .string({ error: 'expected a string, e.g. "2" or "4096"' })
+          .min(1, { error: 'expected a non-empty string, e.g. "2" or "4096"' }),
       }),
       { error: 'expected an array of { type, value }' },
     )
     .optional(),
-  instanceType: z.string({ error: 'expected a string' }).min(1).optional(),
+  instanceType: z
+    .string({ error: 'expected a string' })
+    .min(1, { error: 'expected a non-empty string' })
+    .optional(),
 });
 
 const evaluateOnExit = z.strictObject({
@@ -108,23 +113,29 @@ const requestShape = z.strictObject({
       }),
       { error: 'expected an array of { jobId, type? }' },
     )
-    .max(20, { error: 'at most 20 dependencies' })
     .optional(),
   retryStrategy: z
     .strictObject({
       attempts: int(1, 10),
-      evaluateOnExit: z.array(evaluateOnExit).max(5, { error: 'at most 5 rules' }).optional(),
+      evaluateOnExit: z.array(evaluateOnExit, { error: 'expected an array of rules' }).optional(),
     })
     .optional(),
   timeout: z.strictObject({ attemptDurationSeconds: int(60, Number.MAX_SAFE_INTEGER) }).optional(),
   tags: z
     .record(
-      z.string().min(1).max(128),
+      z
+        .string()
+        .min(1, { error: 'tag keys are 1-128 characters' })
+        .max(128, { error: 'tag keys are 1-128 characters' }),
       z.string({ error: 'expected a string value' }).max(256, { error: 'at most 256 characters' }),
     )
     .optional(),
   propagateTags: z.boolean({ error: 'expected true or false' }).optional(),
-  shareIdentifier: z.string({ error: 'expected a string' }).min(1).max(255).optional(),
+  shareIdentifier: z
+    .string({ error: 'expected a string' })
+    .min(1, { error: 'expected a non-empty string' })
+    .max(255, { error: 'at most 255 characters' })
+    .optional(),
   schedulingPriorityOverride: int(0, 9999).optional(),
   jobId: z.string({ error: 'expected a job id' }).min(1, { error: 'expected a job id' }).max(256).optional(),
   pollIntervalSeconds: int(5, 3600).optional(),
@@ -133,6 +144,15 @@ const requestShape = z.strictObject({
 });
 
 type RawRequest = z.infer<typeof requestShape>;
+
+/**
+ * List length limits, checked apart from the element schemas: zod skips the
+ * elements of an array that is too long, and the Cause must name every bad field.
+ */
+const LIST_LIMITS: readonly { path: readonly string[]; max: number; message: string }[] = [
+  { path: ['dependsOn'], max: 20, message: 'at most 20 dependencies' },
+  { path: ['retryStrategy', 'evaluateOnExit'], max: 5, message: 'at most 5 rules' },
+];
 
 /** Fields that only make sense when the runner submits the job. */
 const SUBMIT_ONLY_FIELDS = [
@@ -241,12 +261,23 @@ function crossFieldIssues(raw: Record<string, unknown>): InvalidField[] {
       }
     }
   }
-  const poll = raw.pollIntervalSeconds;
+  for (const limit of LIST_LIMITS) {
+    const list = valueAt(raw, limit.path);
+    if (Array.isArray(list) && list.length > limit.max) {
+      out.push({ path: formatPath(limit.path), message: limit.message, received: describeReceived(list) });
+    }
+  }
+  // An absent pollIntervalSeconds is its default: the cap must not be below the first wait actually used.
+  const poll =
+    raw.pollIntervalSeconds === undefined ? DEFAULT_POLL_INTERVAL_SECONDS : raw.pollIntervalSeconds;
   const max = raw.maxPollIntervalSeconds;
   if (Number.isInteger(poll) && Number.isInteger(max) && (max as number) < (poll as number)) {
     out.push({
       path: 'maxPollIntervalSeconds',
-      message: `must be >= pollIntervalSeconds (${poll})`,
+      message:
+        raw.pollIntervalSeconds === undefined
+          ? `must be >= pollIntervalSeconds (${poll}, its default)`
+          : `must be >= pollIntervalSeconds (${poll})`,
       received: max,
     });
   }
@@ -275,6 +306,16 @@ function toFields(issue: z.core.$ZodIssue, root: unknown): InvalidField[] {
     }));
   }
   const value = valueAt(root, path);
+  if (issue.code === 'invalid_key') {
+    // A bad map key (e.g. a tag key): zod's own message says only "Invalid key in record".
+    return [
+      {
+        path: formatPath(path),
+        message: issue.issues[0]?.message ?? 'invalid key',
+        received: describeReceived(value),
+      },
+    ];
+  }
   return [
     {
       path: formatPath(path),

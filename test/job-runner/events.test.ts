@@ -67,8 +67,8 @@ describe('events mode: success', () => {
       startedAt: job.createdAt + 60_000,
       stoppedAt: job.createdAt + 660_000,
       attempts: 1,
-      // One status check by Await at registration, one by the event.
-      polls: 2,
+      // polls counts status checks, each one DescribeJobs call: Await's at registration (the event is not a check).
+      polls: 1,
     });
     // Validate, RouteRequest, Submit, WaitForCompletion, RouteOnStatus, Succeeded.
     expect(result.transitions).toBe(6);
@@ -101,7 +101,7 @@ describe('events mode: success', () => {
     });
     const { result, wake } = await run(request);
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, polls: 1 });
+    expect(result.output).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, polls: 0 });
     // Await found the event in the item: no DescribeJobs at all.
     expect(sim.calls.DescribeJobs).toBe(0);
     expect(result.wakeInvocations).toBe(1);
@@ -118,6 +118,7 @@ describe('events mode: success', () => {
     expect(detectionMs(result)).toBe(HOUR_MS - 660_000);
     expect(result.transitions).toBe(7);
     expect(result.output).toMatchObject({ polls: 2 });
+    expect(sim.calls.DescribeJobs).toBe(2);
   });
 
   it('is woken within the configured delay of the event, whatever the fallback interval', async () => {

@@ -15,7 +15,12 @@ import {
   succeedingTimeline,
   throttlingError,
 } from '../support/batch-simulator';
-import { lambdaServiceError, type RunResult, runJobRunner } from '../support/job-runner-harness';
+import {
+  LambdaFunctionError,
+  lambdaServiceError,
+  type RunResult,
+  runJobRunner,
+} from '../support/job-runner-harness';
 
 vi.hoisted(() => {
   process.env.DEFAULT_JOB_QUEUE = 'default';
@@ -361,6 +366,38 @@ describe('retries', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.invocations.Submit).toBe(3);
     expect(sim.calls.SubmitJob).toBe(1);
+  });
+
+  it.each(['Runtime.ExitError', 'Sandbox.Timedout', 'Lambda.Unknown'])(
+    'submits exactly one job and still succeeds when Submit ends in %s after SubmitJob succeeded',
+    async (name) => {
+      // Given a Submit whose SubmitJob succeeded but whose function then crashed or timed out
+      sim.scriptNextJob({ timeline: succeedingTimeline(60_000) });
+      const result = await run(request, {
+        fault: ({ state, attempt }) =>
+          state === 'Submit' && attempt === 1
+            ? new LambdaFunctionError(name, 'RequestId: 1 Error: Runtime exited with error: signal: killed')
+            : undefined,
+      });
+      // Then the retried Submit finds the job by its tag instead of submitting a second one
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.invocations.Submit).toBe(2);
+      expect(sim.calls.SubmitJob).toBe(1);
+    },
+  );
+
+  it('retries a status check whose function crashed', async () => {
+    sim.scriptNextJob({ timeline: succeedingTimeline(60_000) });
+    const result = await run(request, {
+      fault: ({ state, attempt }) =>
+        state === 'Describe' && attempt === 1
+          ? new LambdaFunctionError(
+              'Sandbox.Timedout',
+              'RequestId: 1 Error: Task timed out after 60.00 seconds',
+            )
+          : undefined,
+    });
+    expect(result.status).toBe('SUCCEEDED');
   });
 
   it('maps a Lambda fault with the raw wrapper Cause into a clean contract Cause', async () => {

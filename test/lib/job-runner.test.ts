@@ -227,6 +227,13 @@ describe('JobRunner: ASL', () => {
         MaxDelaySeconds: 60,
         JitterStrategy: 'FULL',
       },
+      {
+        // A crash or timeout of the function: the idempotent Batch steps simply run again.
+        ErrorEquals: ['Sandbox.Timedout', 'Runtime.ExitError', 'Runtime.Unknown', 'Lambda.Unknown'],
+        IntervalSeconds: 5,
+        MaxAttempts: 2,
+        BackoffRate: 2,
+      },
     ]);
     expect(describe.Retry.flatMap((r) => r.ErrorEquals as string[])).not.toContain('ClientException');
     expect(describe.Catch).toEqual([

@@ -78,6 +78,8 @@ export async function awaitCompletion(input: AwaitEvent): Promise<AwaitOutcome> 
       waiter: { taskToken, run, job },
       nowMs: clock.now(),
     });
+    // Registrations counted so far, this one included: each made one DescribeJobs status check, except
+    // this one when the event is already here.
     const checks = item.waiters.find((w) => w.executionArn === run.executionArn)?.checks ?? 1;
     if (item.event !== undefined) {
       const result = resultFromSnapshot({ run, job }, checks - 1, item.event, clock.now());

@@ -84,7 +84,7 @@ export async function reap(
   } catch {
     return { action: 'skipped', why: 'the execution input is not JSON: nothing was submitted' };
   }
-  const parsed = parseJobRequest(raw);
+  const parsed = parseJobRequest(withoutTimingFields(raw));
   if (!parsed.ok) return { action: 'skipped', why: 'invalid job request: nothing was submitted' };
   if (parsed.request.mode === 'attach') {
     return { action: 'skipped', why: 'attach mode: this runner did not submit the job' };
@@ -111,4 +111,20 @@ export async function reap(
       };
     return rethrowBatchError(error);
   }
+}
+
+/**
+ * The request without its polling and deadline fields: Validate judged those against the
+ * stack's environment defaults, which this function does not know, and they never change
+ * what was submitted.
+ */
+function withoutTimingFields(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const {
+    pollIntervalSeconds: _p,
+    maxPollIntervalSeconds: _m,
+    deadlineSeconds: _d,
+    ...rest
+  } = raw as Record<string, unknown>;
+  return rest;
 }

@@ -59,23 +59,31 @@ export function parseWaitItem(attributes: Record<string, unknown> | undefined, j
 }
 
 /**
- * The check result of a waiter once the job's terminal state is known, the
- * same shape the Describe step returns, so RouteOnStatus routes it alike.
- * `checksBefore` status checks were made before this one.
+ * The check result of a waiter once the job's terminal state is known from its
+ * event, the same shape the Describe step returns, so RouteOnStatus routes it
+ * alike. `polls` stays `statusChecks`, the DescribeJobs status checks already
+ * made: an event costs no DescribeJobs call, so it is not a status check
+ * (SPEC: "a status check costs exactly one DescribeJobs call").
  */
 export function resultFromSnapshot(
   waiter: Pick<Waiter, 'run' | 'job'>,
-  checksBefore: number,
+  statusChecks: number,
   job: JobSnapshot | undefined,
   nowMs: number,
 ): CheckResult {
-  return decideNextCheck({
+  const polls = Math.max(0, statusChecks);
+  const result = decideNextCheck({
     run: waiter.run,
     jobRef: waiter.job,
-    poll: { polls: Math.max(0, checksBefore), notFound: 0, delaySeconds: 0, next: 'WAIT' },
+    poll: { polls, notFound: 0, delaySeconds: 0, next: 'WAIT' },
     job,
     nowMs,
   });
+  return {
+    ...result,
+    poll: { ...result.poll, polls },
+    ...(result.output !== undefined ? { output: { ...result.output, polls } } : {}),
+  };
 }
 
 const ttlFrom = (nowMs: number) => Math.floor(nowMs / 1000) + WAIT_ITEM_TTL_SECONDS;

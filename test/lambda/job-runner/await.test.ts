@@ -94,8 +94,9 @@ describe('await handler', () => {
     const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
     expect(sent.taskToken).toBe('token-1');
     expect(JSON.parse(sent.output!)).toMatchObject({
-      poll: { next: 'SUCCEEDED', polls: 1 },
-      output: { jobId: 'j-1', status: 'SUCCEEDED', exitCode: 0, polls: 1 },
+      // polls counts DescribeJobs status checks: this registration made none.
+      poll: { next: 'SUCCEEDED', polls: 0 },
+      output: { jobId: 'j-1', status: 'SUCCEEDED', exitCode: 0, polls: 0 },
     });
   });
 

@@ -34,6 +34,19 @@ beforeEach(() => {
 });
 
 describe('reaper', () => {
+  it('terminates the job whatever the timing fields (Validate judged them against environment defaults)', async () => {
+    // Given a request valid under a stack whose default poll interval is 5 s, not the SPEC's 30 s
+    const jobId = sim.addJob({
+      jobName: 'nightly',
+      tags: { [EXECUTION_TAG_KEY]: executionArn },
+      script: { timeline: succeedingTimeline() },
+    });
+    const e = event('ABORTED', { jobName: 'nightly', jobDefinition: 'd', maxPollIntervalSeconds: 10 });
+    sim.advance(120_000);
+    // Then its job is still found and terminated
+    expect(await handler(e)).toMatchObject({ action: 'terminated', jobId });
+  });
+
   it.each(['ABORTED', 'TIMED_OUT', 'FAILED'])(
     'terminates the running job of a %s execution',
     async (status) => {

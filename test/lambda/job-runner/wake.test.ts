@@ -64,7 +64,8 @@ describe('wake handler', () => {
         exitCode: 137,
         containerReason: expect.stringMatching(/^OutOfMemoryError/),
       },
-      poll: { next: 'FAILED', polls: 3 },
+      // The two status checks Await made; the event itself costs no DescribeJobs and is not one.
+      poll: { next: 'FAILED', polls: 2 },
     });
   });
 

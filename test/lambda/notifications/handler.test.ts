@@ -134,10 +134,6 @@ describe('Slack notifier handler', () => {
       ],
     ],
     [
-      'batch-job-state-change-runnable.json',
-      ['Status: RUNNABLE', 'Queue: PexjEHappyPathCanary2JobQueue', 'Job name: event-test'],
-    ],
-    [
       'step-functions-execution-failed.json',
       [
         'State machine: job-runner-dev',
@@ -156,6 +152,14 @@ describe('Slack notifier handler', () => {
     for (const text of expected) expect(message?.text).toContain(text);
     expect(message?.blocks.length).toBeGreaterThan(1);
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('does not post a status that is not configured (RUNNABLE by default), even if one gets through', async () => {
+    const result = await handler(snsEvent(fixture('batch-job-state-change-runnable.json')), context());
+    expect(result.outcomes).toEqual(['skipped']);
+    expect(slack.requests).toHaveLength(0);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(table.size()).toBe(0);
   });
 
   it('posts a duplicate EventBridge event (same id) only once', async () => {
@@ -314,6 +318,36 @@ describe('Slack notifier configuration', () => {
     vi.stubEnv('DEAD_LETTER_QUEUE_URL', '');
     await expect(import(NOTIFIER_MODULE)).rejects.toThrow(/DEAD_LETTER_QUEUE_URL/);
     vi.stubEnv('DEAD_LETTER_QUEUE_URL', DLQ_URL);
+  });
+
+  it('posts the statuses named in NOTIFY_STATUSES, e.g. RUNNABLE', async () => {
+    vi.resetModules();
+    vi.stubEnv('NOTIFY_STATUSES', 'RUNNABLE,FAILED');
+    try {
+      const configured = (await import(NOTIFIER_MODULE)) as NotifierModule;
+      slack.reset();
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: slack.webhookUrl(SECRET_PATH) });
+      const result = await configured.handler(
+        snsEvent(fixture('batch-job-state-change-runnable.json')),
+        context(),
+      );
+      expect(result.outcomes).toEqual(['delivered']);
+      const [message] = posted();
+      for (const text of ['Status: RUNNABLE', 'Queue: PexjEHappyPathCanary2JobQueue', 'Job name: event-test'])
+        expect(message?.text).toContain(text);
+    } finally {
+      vi.stubEnv('NOTIFY_STATUSES', '');
+    }
+  });
+
+  it('fails at load naming NOTIFY_STATUSES when it holds an unknown status', async () => {
+    vi.resetModules();
+    vi.stubEnv('NOTIFY_STATUSES', 'FAILED,DONE');
+    try {
+      await expect(import(NOTIFIER_MODULE)).rejects.toThrow(/NOTIFY_STATUSES.*DONE/);
+    } finally {
+      vi.stubEnv('NOTIFY_STATUSES', '');
+    }
   });
 
   it('fails at load when LOG_GROUPS_BY_JOB_DEFINITION is not a JSON map', async () => {

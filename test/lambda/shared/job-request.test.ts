@@ -126,6 +126,71 @@ describe('parseJobRequest: every rule of the input table', () => {
     expect(badPaths(input)).toEqual(paths);
   });
 
+  it.each([
+    [
+      'a max poll below the default poll interval (30)',
+      { ...minimal, maxPollIntervalSeconds: 10 },
+      ['maxPollIntervalSeconds'],
+    ],
+    [
+      'unknown fields in every nested object',
+      {
+        ...minimal,
+        containerOverrides: { resourceRequirements: [{ type: 'GPU', value: '1', unit: 'x' }], vcpus: 2 },
+        arrayProperties: { size: 3, index: 1 },
+        dependsOn: [{ jobId: 'a', kind: 'x' }],
+        retryStrategy: { attempts: 2, evaluateOnExit: [{ action: 'RETRY', onExit: '1' }] },
+        timeout: { attemptDurationSeconds: 60, seconds: 60 },
+      },
+      [
+        'containerOverrides.resourceRequirements[0].unit',
+        'containerOverrides.vcpus',
+        'arrayProperties.index',
+        'dependsOn[0].kind',
+        'retryStrategy.evaluateOnExit[0].onExit',
+        'timeout.seconds',
+      ],
+    ],
+  ])('rejects %s', (_name, input, paths) => {
+    expect(badPaths(input)).toEqual(paths);
+  });
+
+  it('names the bad entries of a list that is also too long', () => {
+    // Given 21 dependencies of which two are malformed, and 6 retry rules of which one is malformed
+    const dependsOn = Array.from({ length: 21 }, (_, i) => ({ jobId: `j${i}` })) as Record<string, unknown>[];
+    dependsOn[3] = { jobId: 'j3', type: 'ALL' };
+    dependsOn[5] = { jobId: 'j5', typo: 1 };
+    const evaluateOnExit = Array.from({ length: 6 }, () => ({ action: 'EXIT' })) as Record<string, unknown>[];
+    evaluateOnExit[2] = { action: 'NOPE' };
+    // Then the length AND every bad entry are reported
+    expect(
+      badPaths({ ...minimal, dependsOn, retryStrategy: { attempts: 2, evaluateOnExit } }).sort(),
+    ).toEqual(
+      [
+        'dependsOn',
+        'dependsOn[3].type',
+        'dependsOn[5].typo',
+        'retryStrategy.evaluateOnExit',
+        'retryStrategy.evaluateOnExit[2].action',
+      ].sort(),
+    );
+  });
+
+  it('says what is wrong with an empty string or a bad tag key', () => {
+    const result = parseJobRequest({
+      ...minimal,
+      shareIdentifier: '',
+      containerOverrides: { resourceRequirements: [{ type: 'VCPU', value: '' }] },
+      tags: { ['k'.repeat(129)]: 'v' },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const messages = Object.fromEntries(result.cause.fields.map((f) => [f.path, f.message]));
+    expect(messages.shareIdentifier).toMatch(/non-empty/);
+    expect(messages['containerOverrides.resourceRequirements[0].value']).toMatch(/non-empty/);
+    expect(messages[`tags.${'k'.repeat(129)}`]).toMatch(/1-128/);
+  });
+
   it('names every bad field with the value received', () => {
     const result = parseJobRequest({ jobName: '-x', pollIntervalSeconds: '30', typo: true });
     expect(result.ok).toBe(false);
