@@ -50,9 +50,27 @@ export function createRequestHandler(global: GlobalOptions, env: NodeJS.ProcessE
   return new NodeHttpHandler({
     httpAgent,
     httpsAgent,
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    // Through a proxy the agent times the CONNECT itself and reports it as a proxy error (exit 11):
+    // the handler's own connection timer must not fire first and turn it into a plain timeout (10).
+    connectionTimeout: proxy === undefined ? CONNECTION_TIMEOUT_MS : CONNECTION_TIMEOUT_MS + 5_000,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Without this, smithy only logs a warning when requestTimeout passes and the call hangs forever.
+    throwOnRequestTimeout: true,
   });
+}
+
+/**
+ * SDK attempts per call: `--max-attempts`, else the standard `AWS_MAX_ATTEMPTS`, else
+ * {@link DEFAULT_MAX_ATTEMPTS}. Also bounds the SubmitJob retry loop.
+ */
+export function resolveMaxAttempts(global: GlobalOptions, env: NodeJS.ProcessEnv): number {
+  if (global.maxAttempts !== undefined) return global.maxAttempts;
+  const raw = env.AWS_MAX_ATTEMPTS?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_MAX_ATTEMPTS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 20)
+    throw new UsageError(`AWS_MAX_ATTEMPTS expects an integer from 1 to 20 (got "${raw}").`);
+  return n;
 }
 
 /** Caches temporary credentials until five minutes before they expire. */
@@ -109,7 +127,7 @@ export interface SharedClientConfig {
 /** Builds the shared client configuration from the global flags (no network I/O). */
 export function createClientConfig(global: GlobalOptions, env: NodeJS.ProcessEnv): SharedClientConfig {
   const requestHandler = createRequestHandler(global, env);
-  const maxAttempts = global.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = resolveMaxAttempts(global, env);
   const base = {
     ...(global.region !== undefined && { region: global.region }),
     ...(global.profile !== undefined && { profile: global.profile }),

@@ -90,6 +90,10 @@ const AUTHENTICATION_NAMES = new Set([
   'MissingAuthenticationTokenException',
   'InvalidAccessKeyId',
   'TokenRefreshRequired',
+  'AuthFailure',
+  'RequestExpired',
+  // SSO / identity-center token that is missing or expired.
+  'TokenProviderError',
 ]);
 
 const AUTHORIZATION_NAMES = new Set([
@@ -236,6 +240,22 @@ export function classifyError(error: unknown): ErrorOutcome {
   const connection = anyMatch(error, (e) => hasCode(CONNECTION_CODES)(e) || hasName(CONNECTION_NAMES)(e));
   if (connection)
     return { exitCode: EXIT.CONNECTION, label: 'CONNECTION_ERROR', message: describe(connection) };
+
+  // An answer without a known error name (e.g. a gateway's bare 401/403): the HTTP status decides.
+  const unauthenticated = anyMatch(error, (e) => e.$metadata?.httpStatusCode === 401);
+  if (unauthenticated)
+    return {
+      exitCode: EXIT.AUTHENTICATION,
+      label: 'AUTHENTICATION_ERROR',
+      message: `Account cannot be authenticated. ${describe(unauthenticated)} (HTTP 401)`,
+    };
+  const forbidden = anyMatch(error, (e) => e.$metadata?.httpStatusCode === 403);
+  if (forbidden)
+    return {
+      exitCode: EXIT.AUTHORIZATION,
+      label: 'AUTHORIZATION_ERROR',
+      message: `Account is not authorized to perform the requested action. ${describe(forbidden)} (HTTP 403)`,
+    };
 
   return { exitCode: EXIT.FAILURE, label: 'FAIL', message: describe() };
 }

@@ -13,7 +13,7 @@ const GLOBAL = `Global options (any command):
     --proxy-user USER          proxy user (or BATCHCTL_PROXY_USER)
     --proxy-password PASS      proxy password (or BATCHCTL_PROXY_PASSWORD, kept out of ps)
   --ca-bundle FILE           extra CA certificates, PEM (or AWS_CA_BUNDLE)
-  --max-attempts N           SDK attempts per call, adaptive retry mode (default 5)
+  --max-attempts N           SDK attempts per call, adaptive retry mode (default AWS_MAX_ATTEMPTS or 5)
   --max-rps N                client-side rate limit, requests per second (default 10)
   --json                     one JSON document on stdout
   -h, --help                 help; batchctl help COMMAND`;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AwsClients, DEFAULT_MAX_ATTEMPTS } from './aws';
+import { AwsClients } from './aws';
 import { clockFromEnv } from './clock';
 import type { CommandContext } from './commands/context';
 import { InvalidRequestError } from './errors';
@@ -46,7 +46,7 @@ export async function runBatchctl(argv: readonly string[], io: MainIo): Promise<
       clients,
       printer,
       clock,
-      maxAttempts: command.global.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      maxAttempts: clients.config.maxAttempts,
     };
     return await dispatch(command, ctx);
   } catch (error) {

@@ -423,6 +423,8 @@ function onePositional(
   const all = [...args, ...rest];
   if (all.length === 0) throw new UsageError(`${name} needs ${label}: batchctl ${name} ${label}`);
   if (all.length > 1) throw new UsageError(`${name} takes one ${label} (got "${all.join(' ')}").`);
+  // An empty id (e.g. an unset shell variable in quotes) is a usage error, not a call to AWS.
+  if (all[0]!.trim() === '') throw new UsageError(`${name} needs ${label}: batchctl ${name} ${label}`);
   return all[0]!;
 }
 

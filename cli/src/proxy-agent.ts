@@ -18,7 +18,7 @@ export class ProxyAgent extends HttpsProxyAgent<string> {
   constructor(
     private readonly settings: ProxySettings,
     private readonly ca: string[] | undefined,
-    connectionTimeoutMs: number,
+    private readonly connectionTimeoutMs: number,
   ) {
     super(settings.url.toString(), {
       keepAlive: true,
@@ -37,10 +37,24 @@ export class ProxyAgent extends HttpsProxyAgent<string> {
       status = connect.statusCode;
     });
     let socket: Awaited<ReturnType<HttpsProxyAgent<string>['connect']>>;
+    let timer: NodeJS.Timeout | undefined;
+    const pending = super.connect(req, options);
     try {
-      socket = await super.connect(req, options);
+      // https-proxy-agent waits for the CONNECT answer without a time limit: a proxy that accepts
+      // the connection and never answers would hang the command.
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer to CONNECT within ${this.connectionTimeoutMs} ms`)),
+          this.connectionTimeoutMs,
+        );
+      });
+      socket = await Promise.race([pending, timedOut]);
     } catch (error) {
+      // A tunnel that opens after the timeout is closed at once.
+      pending.then((late) => 'destroy' in late && late.destroy()).catch(() => undefined);
       throw new ProxyConnectionError(redactUrl(this.settings.url), { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     if (status !== undefined && status !== 200) {
       if ('destroy' in socket) socket.destroy();

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -424,6 +424,30 @@ describe.concurrent('batchctl end to end', () => {
     expect(server.proxyConnects.filter((c) => c.accepted).length).toBeGreaterThanOrEqual(2);
     expect(server.proxyConnects.some((c) => !c.accepted)).toBe(true);
   });
+
+  it('maps a proxy that accepts the connection but never answers CONNECT to 11, not to a timeout (10)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      const result = await cli(['status', 'any-id', '--proxy', `http://127.0.0.1:${port}`], {
+        key: 'K-proxy-silent',
+      });
+      expect(result.code).toBe(11);
+      expect(result.stderr).toContain('no answer to CONNECT');
+      // One attempt: the 10 s CONNECT limit, not five of them.
+      expect(Date.now() - started).toBeLessThan(25_000);
+      expect(server.callsBy('K-proxy-silent')).toHaveLength(0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 35_000);
 
   it('--deadline terminates a job it submitted (exit 1); wait leaves a job it did not submit running', async () => {
     server.scriptSubmit('too-slow', { statuses: ['RUNNING'] });

@@ -1,5 +1,6 @@
 import type { BatchClient, JobDetail } from '@aws-sdk/client-batch';
 import { describe, expect, it } from 'vitest';
+import { resolveMaxAttempts } from '../../cli/src/aws';
 import type { Clock } from '../../cli/src/clock';
 import { defaultExecutionName, executionExitCode } from '../../cli/src/commands/executions';
 import { logGroupOf } from '../../cli/src/commands/logs';
@@ -63,6 +64,24 @@ describe('mergeRequest', () => {
         },
       ]);
     }
+  });
+});
+
+describe('SDK attempts per call', () => {
+  it.each<[string, number | undefined, Record<string, string>, number]>([
+    ['the default', undefined, {}, 5],
+    ['AWS_MAX_ATTEMPTS, as every AWS tool honours it', undefined, { AWS_MAX_ATTEMPTS: '2' }, 2],
+    ['--max-attempts over AWS_MAX_ATTEMPTS', 3, { AWS_MAX_ATTEMPTS: '2' }, 3],
+  ])('uses %s', (_name, flag, env, expected) => {
+    expect(resolveMaxAttempts({ json: false, ...(flag !== undefined && { maxAttempts: flag }) }, env)).toBe(
+      expected,
+    );
+  });
+
+  it('rejects an AWS_MAX_ATTEMPTS that is not an integer 1..20 (usage error)', () => {
+    expect(() => resolveMaxAttempts({ json: false }, { AWS_MAX_ATTEMPTS: 'many' })).toThrow(
+      expect.objectContaining({ name: 'UsageError', message: expect.stringMatching(/AWS_MAX_ATTEMPTS/) }),
+    );
   });
 });
 

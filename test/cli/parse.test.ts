@@ -292,6 +292,9 @@ describe('parseCommandLine: usage errors', () => {
     ['flag of another command', ['status', ID, '--wait'], /Unknown option '--wait'/],
     ['missing value', ['status', ID, '--region'], /argument missing/],
     ['status without id', ['status'], /status needs JOB_ID/],
+    ['status with an empty id', ['status', ''], /status needs JOB_ID/],
+    ['wait with a blank id', ['wait', '  '], /wait needs JOB_ID/],
+    ['execution with an empty ARN', ['execution', ''], /execution needs EXECUTION_ARN/],
     ['status with two ids', ['status', 'a', 'b'], /takes one JOB_ID/],
     [
       'bad exit-code table',
