@@ -647,7 +647,8 @@ const scheduleSchema = strictObject({
   name: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,48}$/, { error: 'expected 1-48 letters, digits, ".", "_" or "-"' }),
-  expression: scheduleExpression,
+  /** `rate(...)`, `cron(...)` or `at(...)`. @default 'rate(1 hour)' */
+  expression: scheduleExpression.default('rate(1 hour)'),
   /** IANA time zone of a cron expression. @default 'UTC' */
   timezone: z
     .string()

@@ -28,11 +28,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { NOTIFIED_EXECUTION_STATUSES } from '../lambda/notifications/slack-notifier/events';
 import { JOB_STATUSES } from '../lambda/shared/job-status';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
 
-/** Execution statuses of the job runner that are always notified. */
-export const NOTIFIED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+/** Execution statuses of the job runner that are always notified (shared with the notifier's guard). */
+export { NOTIFIED_EXECUTION_STATUSES };
 
 /** Value the created webhook secret holds until an operator stores the real URL. */
 export const WEBHOOK_PLACEHOLDER =
@@ -205,6 +206,8 @@ export class Notifications extends Construct {
         IDEMPOTENCY_TABLE_NAME: this.dedupeTable.tableName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
         LOG_GROUPS_BY_JOB_DEFINITION: stack.toJsonString(props.logGroupsByJobDefinition),
+        // The rule filters on these statuses; the notifier checks them again (defence in depth).
+        NOTIFY_STATUSES: statuses.join(','),
         POWERTOOLS_SERVICE_NAME: 'slack-notifier',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',

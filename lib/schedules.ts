@@ -47,8 +47,11 @@ import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda
 export interface ScheduleConfig {
   /** Unique within the app: 1-48 letters, digits, `.`, `_` or `-`; prefixes the execution names of its ticks. */
   readonly name: string;
-  /** `rate(1 hour)`, `cron(0 * * * ? *)` or `at(2026-01-01T00:00:00)`. */
-  readonly expression: string;
+  /**
+   * `rate(1 hour)`, `cron(0 * * * ? *)` or `at(2026-01-01T00:00:00)`.
+   * @default DEFAULT_SCHEDULE_EXPRESSION (`rate(1 hour)`: SPEC "hourly by default")
+   */
+  readonly expression?: string;
   /**
    * IANA time zone the expression is evaluated in.
    * @default 'UTC'
@@ -102,6 +105,9 @@ export interface SchedulesProps {
 
 /** Context attribute the Scheduler replaces with the tick's time, e.g. `2026-11-20T03:00:00Z`. */
 export const SCHEDULED_TIME_ATTRIBUTE = scheduler.ContextAttribute.scheduledTime;
+
+/** A schedule without an expression runs hourly (SPEC). */
+export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(1 hour)';
 
 /** Lambda retries a failed asynchronous invocation at most twice. */
 const STARTER_ASYNC_RETRIES = 2;
@@ -158,6 +164,7 @@ export class Schedules extends Construct {
 
     const created: Record<string, scheduler.Schedule> = {};
     for (const config of props.schedules) {
+      const expression = config.expression ?? DEFAULT_SCHEDULE_EXPRESSION;
       const target = new schedulerTargets.LambdaInvoke(this.starter, {
         role: this.role,
         deadLetterQueue: this.deadLetterQueue,
@@ -168,12 +175,8 @@ export class Schedules extends Construct {
       created[config.name] = new scheduler.Schedule(this, `Schedule-${config.name}`, {
         scheduleName: `${props.envName}-${config.name}`,
         description:
-          config.description ??
-          `${props.envName}: start the job runner for ${config.name} (${config.expression})`,
-        schedule: scheduler.ScheduleExpression.expression(
-          config.expression,
-          TimeZone.of(config.timezone ?? 'UTC'),
-        ),
+          config.description ?? `${props.envName}: start the job runner for ${config.name} (${expression})`,
+        schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(config.timezone ?? 'UTC')),
         target,
         enabled: config.enabled ?? true,
         timeWindow:
@@ -279,7 +282,11 @@ function validateSchedules(id: string, props: SchedulesProps): void {
         `${where}: "${props.envName}-${config.name}" exceeds the Scheduler's 64-character name limit`,
       );
     }
-    if (!Token.isUnresolved(config.expression) && !EXPRESSION_PATTERN.test(config.expression.trim())) {
+    if (
+      config.expression !== undefined &&
+      !Token.isUnresolved(config.expression) &&
+      !EXPRESSION_PATTERN.test(config.expression.trim())
+    ) {
       throw new Error(
         `${where}: expression ${JSON.stringify(config.expression)} must be rate(...), cron(...) or at(...)`,
       );

@@ -83,6 +83,21 @@ describe('parseEnvironmentConfig', () => {
     expect(config.schedules).toEqual([]);
   });
 
+  it('runs a schedule hourly, in UTC, on time and enabled when it only names its request', () => {
+    const config = parseEnvironmentConfig(
+      'dev',
+      withChange((c) => {
+        c.schedules = [{ name: 'poller', request: { jobName: 'poller', jobDefinition: 'dev-poller' } }];
+      }),
+    );
+    expect(config.schedules[0]).toMatchObject({
+      expression: 'rate(1 hour)',
+      timezone: 'UTC',
+      flexibleWindowMinutes: 0,
+      enabled: true,
+    });
+  });
+
   it('retries Spot reclaims and Fargate Spot interruptions and exits on anything else by default', () => {
     expect(DEFAULT_EVALUATE_ON_EXIT).toEqual([
       { action: 'RETRY', onStatusReason: 'Host EC2*' },

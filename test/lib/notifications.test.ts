@@ -101,6 +101,10 @@ describe('Notifications: EventBridge rules', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { jobQueue: QUEUE_ARNS, status: ['FAILED'], arrayProperties: Match.absent() } },
     });
+    // The notifier guards with the same list, should an event with another status reach it.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NOTIFY_STATUSES: 'FAILED' }) },
+    });
   });
 });
 
@@ -228,6 +232,7 @@ describe('Notifications: the notifier', () => {
           SECRET_ID: { Ref: Match.stringLikeRegexp('NotificationsWebhookSecret') },
           LOG_GROUPS_BY_JOB_DEFINITION: '{"processor":"/batch/dev/processor"}',
           IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('NotificationsDedupeTable') },
+          NOTIFY_STATUSES: 'FAILED,SUCCEEDED',
         }),
       },
     });

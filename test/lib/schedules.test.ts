@@ -140,6 +140,15 @@ describe('Schedules', () => {
     });
   });
 
+  it('runs hourly when the schedule gives no expression (SPEC: hourly by default)', () => {
+    const { template: t } = build([{ name: 'default-rate', request: POLLER_REQUEST }]);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'dev-default-rate',
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+    });
+  });
+
   it('applies time zone, flexible window and the disabled state', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'dev-nightly-report',

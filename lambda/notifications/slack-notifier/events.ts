@@ -46,6 +46,9 @@ export const batchJobDetailSchema = z.looseObject({
     .optional(),
 });
 
+/** Job-runner execution statuses that are notified (the EventBridge rule and the notifier use this list). */
+export const NOTIFIED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
 /** `detail` of a "Step Functions Execution Status Change" event. */
 export const executionDetailSchema = z.looseObject({
   executionArn: z.string().min(1),

@@ -11,6 +11,8 @@
  * - `IDEMPOTENCY_TABLE_NAME`: DynamoDB table deduplicating EventBridge event ids.
  * - `DEAD_LETTER_QUEUE_URL`: where permanent failures go at once.
  * - `LOG_GROUPS_BY_JOB_DEFINITION`: optional JSON `{ "<definition name>": "<log group>" }`.
+ * - `NOTIFY_STATUSES`: optional comma-separated Batch job statuses to post (default `FAILED,SUCCEEDED`,
+ *   as the EventBridge rule); a job event with another status is not posted.
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -21,6 +23,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { requireEnv } from '../../shared/env';
+import { isJobStatus, JOB_STATUSES } from '../../shared/job-status';
 import { deliverToSlack } from './deliver';
 import type { NotificationEvent } from './events';
 import {
@@ -37,6 +40,9 @@ const SAFETY_MARGIN_MS = 5_000;
 /** EventBridge redelivers within minutes; a day is ample and keeps the table tiny. */
 const DEDUPE_TTL_SECONDS = 86_400;
 
+/** Default of the notified statuses, as in the stack and the config (SPEC: FAILED and SUCCEEDED). */
+const DEFAULT_NOTIFIED_STATUSES = ['FAILED', 'SUCCEEDED'] as const;
+
 const logger = new Logger({ serviceName: 'slack-notifier' });
 
 const envName = requireEnv('ENV_NAME');
@@ -44,6 +50,7 @@ const secretId = requireEnv('SECRET_ID');
 const tableName = requireEnv('IDEMPOTENCY_TABLE_NAME');
 const deadLetterQueueUrl = requireEnv('DEAD_LETTER_QUEUE_URL');
 const logGroupsByJobDefinition = parseLogGroups(process.env.LOG_GROUPS_BY_JOB_DEFINITION);
+const notifiedStatuses = parseStatuses(process.env.NOTIFY_STATUSES);
 
 const secrets = new SecretsManagerClient({});
 const sqs = new SQSClient({});
@@ -85,6 +92,7 @@ const deps: NotifierDeps = {
     );
   },
   deadlineAt: () => Date.now() + remainingTime() - SAFETY_MARGIN_MS,
+  notifiedStatuses,
 };
 
 /**
@@ -110,6 +118,21 @@ function parseLogGroups(raw: string | undefined): Record<string, string> {
     );
   }
   return parsed.data;
+}
+
+function parseStatuses(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_NOTIFIED_STATUSES;
+  const statuses = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = statuses.filter((s) => !isJobStatus(s));
+  if (statuses.length === 0 || unknown.length > 0) {
+    throw new Error(
+      `NOTIFY_STATUSES must be a comma-separated list of ${JOB_STATUSES.join(', ')} (received ${JSON.stringify(raw)})`,
+    );
+  }
+  return statuses;
 }
 
 function safeJson(raw: string): unknown {

@@ -18,6 +18,7 @@ import {
 } from './deliver';
 import {
   InvalidNotificationEventError,
+  NOTIFIED_EXECUTION_STATUSES,
   type NotificationEvent,
   parseNotificationEvent,
   snsEventSchema,
@@ -66,6 +67,12 @@ export interface NotifierDeps {
   readonly deadLetter: (letter: NotifierDeadLetter) => Promise<void>;
   /** Epoch ms by which the invocation must be done with Slack. */
   readonly deadlineAt: () => number;
+  /**
+   * Batch job statuses that are posted (the EventBridge rule filters on the same list; this
+   * is the handler's own guard for an event that reaches it anyway, e.g. an old rule or a replay).
+   * @default - every status
+   */
+  readonly notifiedStatuses?: readonly string[];
 }
 
 /** Stored per event id by the idempotency layer. */
@@ -75,7 +82,7 @@ export interface NotifyResult {
 }
 
 /** Outcome of one record. */
-export type RecordOutcome = 'delivered' | 'duplicate' | 'dead-lettered';
+export type RecordOutcome = 'delivered' | 'duplicate' | 'dead-lettered' | 'skipped';
 
 /** At least one record could not be delivered yet; Lambda retries the invocation. */
 export class NotificationDeliveryError extends Error {
@@ -178,6 +185,13 @@ async function processMessage(message: string, deps: NotifierDeps): Promise<Reco
   }
 
   const keys = describe(event);
+  if (!isNotified(event, deps.notifiedStatuses)) {
+    deps.logger.info('Status not configured for notification; not posted', {
+      ...keys,
+      notifiedStatuses: event.source === 'aws.batch' ? deps.notifiedStatuses : NOTIFIED_EXECUTION_STATUSES,
+    });
+    return 'skipped';
+  }
   let called = false;
   try {
     const result = await deps.once(event, async (e) => {
@@ -226,6 +240,13 @@ async function notify(event: NotificationEvent, deps: NotifierDeps): Promise<Not
   );
   deps.logger.info('Posted to Slack', { ...keys, attempts: result.attempts, waitedMs: result.waitedMs });
   return { deliveredAt: new Date().toISOString(), attempts: result.attempts };
+}
+
+/** The same filter as the EventBridge rules: configured job statuses; executions that did not succeed. */
+function isNotified(event: NotificationEvent, jobStatuses: readonly string[] | undefined): boolean {
+  if (event.source === 'aws.batch')
+    return jobStatuses === undefined || jobStatuses.includes(event.detail.status);
+  return (NOTIFIED_EXECUTION_STATUSES as readonly string[]).includes(event.detail.status);
 }
 
 function describe(event: NotificationEvent): Record<string, unknown> {

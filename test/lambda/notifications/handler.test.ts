@@ -159,7 +159,25 @@ describe('Slack notifier handler', () => {
     expect(result.outcomes).toEqual(['skipped']);
     expect(slack.requests).toHaveLength(0);
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
-    expect(table.size()).toBe(0);
+    expect(table.items.size).toBe(0);
+  });
+
+  it('does not post a job-runner execution that succeeded or is still running', async () => {
+    const failed = JSON.parse(fixture('step-functions-execution-failed.json'));
+    const events = ['SUCCEEDED', 'RUNNING'].map((status, i) =>
+      JSON.stringify({ ...failed, id: `exec-${status}-${i}`, detail: { ...failed.detail, status } }),
+    );
+    const result = await handler(snsEvent(...events), context());
+    expect(result.outcomes).toEqual(['skipped', 'skipped']);
+    expect(slack.requests).toHaveLength(0);
+  });
+
+  it.each(['TIMED_OUT', 'ABORTED'])('posts a job-runner execution that is %s', async (status) => {
+    const failed = JSON.parse(fixture('step-functions-execution-failed.json'));
+    const event = JSON.stringify({ ...failed, id: `exec-${status}`, detail: { ...failed.detail, status } });
+    const result = await handler(snsEvent(event), context());
+    expect(result.outcomes).toEqual(['delivered']);
+    expect(posted()[0]?.text).toContain(`Status: ${status}`);
   });
 
   it('posts a duplicate EventBridge event (same id) only once', async () => {
