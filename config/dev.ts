@@ -5,20 +5,12 @@
  *   finds work and submits `processor` jobs (often one array job).
  * - `processor`: EC2 Spot first, On-Demand as fallback, scaling to zero when idle.
  */
+import { pollerProcessorData } from './poller-processor';
 import { batchResourceName, type EnvironmentConfigInput } from './schema';
 
 const name = 'dev';
 
-/**
- * The poller / processor data: inputs under `incoming/`, one result per input under `processed/`,
- * the poller's manifests under `manifests/`. An example name: replace it with your bucket (S3
- * names are global); the job roles below may touch nothing else.
- */
-const dataBucket = 'example-batch-orchestrator-dev-data';
-const dataBucketArn = `arn:aws:s3:::${dataBucket}`;
-const inputPrefix = 'incoming/';
-const outputPrefix = 'processed/';
-const manifestPrefix = 'manifests/';
+const data = pollerProcessorData(name);
 
 export const dev: EnvironmentConfigInput = {
   name,
@@ -48,24 +40,8 @@ export const dev: EnvironmentConfigInput = {
       platform: 'FARGATE',
       vcpus: 0.5,
       memoryMiB: 1024,
-      // What jobs/poller/src/main.ts reads. RUN_ID defaults to the poller's own Batch job id.
-      environment: {
-        INPUT_BUCKET: dataBucket,
-        INPUT_PREFIX: inputPrefix,
-        OUTPUT_PREFIX: outputPrefix,
-        MANIFEST_BUCKET: dataBucket,
-        MANIFEST_PREFIX: manifestPrefix,
-        PROCESSOR_JOB_QUEUE: batchResourceName(name, 'processor'),
-        PROCESSOR_JOB_DEFINITION: batchResourceName(name, 'processor'),
-      },
-      jobRolePolicyStatements: [
-        // Lists the inputs and the results. On the whole bucket: statements here take no
-        // conditions (no s3:prefix), and without ListBucket S3 answers 403 instead of 404 for
-        // the missing "submitted" marker the poller checks before each submit.
-        { actions: ['s3:ListBucket'], resources: [dataBucketArn] },
-        // Writes a manifest and its marker per processor job, and reads markers back.
-        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${dataBucketArn}/${manifestPrefix}*`] },
-      ],
+      environment: data.pollerEnvironment,
+      jobRolePolicyStatements: data.pollerStatements,
       timeoutSeconds: 900,
       canSubmit: [{ jobQueue: 'processor', jobDefinition: 'processor' }],
       logRetentionDays: 14,
@@ -75,24 +51,12 @@ export const dev: EnvironmentConfigInput = {
       platform: 'EC2',
       vcpus: 2,
       memoryMiB: 4096,
-      // No static data settings: the poller passes MANIFEST_BUCKET and MANIFEST_KEY in each
-      // SubmitJob's containerOverrides, and the manifest names the input and output locations.
       environment: { LOG_LEVEL: 'debug' },
       secrets: {
         DB_PASSWORD: { secretsManager: 'batch-orchestrator/dev/processor-db', field: 'password' },
         API_TOKEN: { ssmParameter: '/batch-orchestrator/dev/processor/api-token' },
       },
-      jobRolePolicyStatements: [
-        // The manifest it was given and the inputs it names.
-        {
-          actions: ['s3:GetObject'],
-          resources: [`${dataBucketArn}/${manifestPrefix}*`, `${dataBucketArn}/${inputPrefix}*`],
-        },
-        // Its results; GetObject also backs the HeadObject "already done?" check.
-        { actions: ['s3:GetObject', 's3:PutObject'], resources: [`${dataBucketArn}/${outputPrefix}*`] },
-        // Without ListBucket, HeadObject of a result not written yet answers 403 instead of 404.
-        { actions: ['s3:ListBucket'], resources: [dataBucketArn] },
-      ],
+      jobRolePolicyStatements: data.processorStatements,
       timeoutSeconds: 3600,
       logRetentionDays: 14,
     },
