@@ -55,6 +55,18 @@ export class BatchOrchestratorStack extends Stack {
       defaultJobQueue: this.infrastructure.jobQueues[runner.defaultJobQueue]!,
       logRetention: runner.logRetentionDays as logs.RetentionDays,
       completion: runner.completion,
+      // Requests may name queues and definitions by their config names (`processor`).
+      nameAliases: {
+        jobQueues: Object.fromEntries(
+          Object.keys(this.infrastructure.jobQueues).map((n) => [n, this.infrastructure.jobQueueName(n)]),
+        ),
+        jobDefinitions: Object.fromEntries(
+          Object.keys(this.infrastructure.jobDefinitions).map((n) => [
+            n,
+            this.infrastructure.jobDefinitionName(n),
+          ]),
+        ),
+      },
       requestDefaults: {
         pollIntervalSeconds: runner.pollIntervalSeconds,
         maxPollIntervalSeconds: runner.maxPollIntervalSeconds,

@@ -14,6 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { BATCH_TRANSIENT_ERROR_NAMES } from '../lambda/job-runner/shared/batch-api';
+import { ALIASES_ENV, type NameAliases } from '../lambda/job-runner/shared/names';
 import { DEFAULT_EVENT_FALLBACK_SECONDS } from '../lambda/shared/backoff';
 import { EXECUTION_TAG_KEY } from '../lambda/shared/job-request';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
@@ -95,6 +96,13 @@ export interface JobRunnerProps {
    * @default - the SPEC defaults (30 s, max(300, poll), 86400 s)
    */
   readonly requestDefaults?: JobRequestDefaults;
+  /**
+   * Short names a job request may use for queues and job definitions (config name -> physical
+   * name), e.g. `{ jobQueues: { processor: 'dev-processor' }, jobDefinitions: { ... } }`. Physical
+   * names and ARNs always work.
+   * @default - no short names
+   */
+  readonly nameAliases?: NameAliases;
   /**
    * What happens to the log groups when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -183,11 +191,12 @@ export class JobRunner extends Construct {
     const fn = (name: string, description: string, environment: Record<string, string> = {}) =>
       this.createFunction(name, description, environment, retention, removalPolicy);
 
-    const validateFn = fn(
-      'validate',
-      'Validates a job request and prepares the run',
-      requestDefaultsEnv(props),
-    );
+    const aliasesEnv: Record<string, string> =
+      props.nameAliases === undefined ? {} : { [ALIASES_ENV]: JSON.stringify(props.nameAliases) };
+    const validateFn = fn('validate', 'Validates a job request and prepares the run', {
+      ...requestDefaultsEnv(props),
+      ...aliasesEnv,
+    });
     const submitFn = fn('submit', 'Submits the Batch job of an execution, exactly once', {
       DEFAULT_JOB_QUEUE: defaultQueue,
     });
@@ -215,6 +224,7 @@ export class JobRunner extends Construct {
     const terminateFn = fn('terminate', 'Terminates a job whose deadline passed');
     const reaperFn = fn('reaper', 'Terminates the job of a stopped, timed-out or failed execution', {
       DEFAULT_JOB_QUEUE: defaultQueue,
+      ...aliasesEnv,
     });
 
     // --- permissions: each role only what its handler calls ---

@@ -22,10 +22,12 @@ import { sanitiseMessage } from '../shared/caught-error';
 import { parseHandlerInput } from '../shared/errors';
 import { findExecutionJob } from '../shared/find-job';
 import { createLogger } from '../shared/logger';
+import { aliasesFromEnv, type NameAliases, NO_ALIASES, resolveNames } from '../shared/names';
 
 const logger = createLogger('reaper');
 const defaultJobQueue = requireEnv('DEFAULT_JOB_QUEUE');
 const batch = new BatchClient({});
+const aliases = aliasesFromEnv();
 
 /** Execution statuses that leave a job without its watcher. */
 export const REAPED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
@@ -57,7 +59,7 @@ export function stoppedReason(executionArn: string, status: string): string {
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<ReaperResult> {
   const { detail } = parseHandlerInput('reaper', executionStatusChangeSchema, event);
-  const result = await reap(batch, detail, defaultJobQueue);
+  const result = await reap(batch, detail, defaultJobQueue, aliases);
   logger.info(result.action === 'terminated' ? 'job terminated' : 'nothing to terminate', {
     executionArn: detail.executionArn,
     status: detail.status,
@@ -71,6 +73,7 @@ export async function reap(
   client: BatchClient,
   detail: z.infer<typeof executionStatusChangeSchema>['detail'],
   queue: string,
+  nameAliases: NameAliases = NO_ALIASES,
 ): Promise<ReaperResult> {
   if (!(REAPED_STATUSES as readonly string[]).includes(detail.status)) {
     return { action: 'skipped', why: `execution status ${detail.status}` };
@@ -89,7 +92,8 @@ export async function reap(
   if (parsed.request.mode === 'attach') {
     return { action: 'skipped', why: 'attach mode: this runner did not submit the job' };
   }
-  const { submit } = parsed.request;
+  // The same names Validate resolved, so the lookup searches the queue the job went to.
+  const submit = resolveNames(parsed.request.submit, nameAliases);
   try {
     const job = await findExecutionJob(client, {
       jobQueue: submit.jobQueue ?? queue,

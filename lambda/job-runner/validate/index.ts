@@ -14,10 +14,12 @@ import { type JobRequest, parseJobRequest, type SubmitFields } from '../../share
 import { clock } from '../shared/clock';
 import { parseHandlerInput } from '../shared/errors';
 import { createLogger } from '../shared/logger';
+import { aliasesFromEnv, type NameAliases, NO_ALIASES, resolveNames } from '../shared/names';
 import type { JobRef, PollState } from '../shared/state';
 
 const logger = createLogger('validate');
 const timingDefaults = timingDefaultsFromEnv();
+const aliases = aliasesFromEnv();
 
 /**
  * How the execution learns that the job finished. A literal in the state
@@ -132,6 +134,7 @@ export function validate(
   nowMs: number,
   defaults: TimingDefaults = {},
   completionSettings: CompletionSettings = POLL_COMPLETION,
+  nameAliases: NameAliases = NO_ALIASES,
 ): ValidateResult {
   const parsed = parseJobRequest(withTimingDefaults(event.request, defaults));
   if (!parsed.ok) return { valid: false, error: 'InvalidJobRequest', cause: JSON.stringify(parsed.cause) };
@@ -146,7 +149,9 @@ export function validate(
     maxPollIntervalSeconds: request.maxPollIntervalSeconds,
     deadlineSeconds: request.deadlineSeconds,
     deadlineAtMs,
-    ...(request.mode === 'attach' ? { jobId: request.jobId } : { submit: request.submit }),
+    ...(request.mode === 'attach'
+      ? { jobId: request.jobId }
+      : { submit: resolveNames(request.submit, nameAliases) }),
   };
   const secondsUntilDeadline = (deadlineAtMs - nowMs) / 1000;
   const poll: PollState = {
@@ -176,7 +181,7 @@ export function validate(
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<ValidateResult> {
   const input = parseHandlerInput('validate', validateEventSchema, event);
-  const result = validate(input, clock.now(), timingDefaults, input.completion ?? POLL_COMPLETION);
+  const result = validate(input, clock.now(), timingDefaults, input.completion ?? POLL_COMPLETION, aliases);
   if (result.valid) {
     logger.info('request valid', { executionArn: result.run.executionArn, mode: result.run.mode });
   } else {

@@ -1,7 +1,7 @@
 import { BatchClient, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler } from '../../../lambda/job-runner/reaper/index';
+import { handler, reap } from '../../../lambda/job-runner/reaper/index';
 import { EXECUTION_TAG_KEY } from '../../../lambda/shared/job-request';
 import { BatchSimulator, succeedingTimeline } from '../../support/batch-simulator';
 
@@ -71,6 +71,25 @@ describe('reaper', () => {
       expect(batch).toHaveReceivedCommandTimes(TerminateJobCommand, 1);
     },
   );
+
+  it('looks in the physical queue when the request named it by its config short name', async () => {
+    const jobId = sim.addJob({
+      jobName: 'nightly',
+      jobQueue: 'dev-processor',
+      tags: { [EXECUTION_TAG_KEY]: executionArn },
+      script: { timeline: succeedingTimeline() },
+    });
+    const e = event('ABORTED', { jobName: 'nightly', jobDefinition: 'processor', jobQueue: 'processor' });
+    sim.advance(120_000);
+    const aliases = {
+      jobQueues: { processor: 'dev-processor' },
+      jobDefinitions: { processor: 'dev-processor' },
+    };
+    expect(await reap(new BatchClient({}), e.detail, 'default', aliases)).toMatchObject({
+      action: 'terminated',
+      jobId,
+    });
+  });
 
   it('leaves a finished job alone (idempotent on redelivery)', async () => {
     sim.addJob({

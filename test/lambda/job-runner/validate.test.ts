@@ -27,6 +27,24 @@ describe('validate', () => {
     });
   });
 
+  it('resolves config short names of the queue and job definition to physical names', () => {
+    const aliases = {
+      jobQueues: { processor: 'dev-processor' },
+      jobDefinitions: { processor: 'dev-processor' },
+    };
+    const result = validate(
+      { request: { jobName: 'n', jobDefinition: 'processor:3', jobQueue: 'processor' }, execution },
+      start,
+      {},
+      undefined,
+      aliases,
+    );
+    expect(result).toMatchObject({
+      valid: true,
+      run: { submit: { jobName: 'n', jobDefinition: 'dev-processor:3', jobQueue: 'dev-processor' } },
+    });
+  });
+
   it('puts the job id of an attach-mode request in $.job', () => {
     const result = validate({ request: { jobId: 'abc' }, execution }, start);
     expect(result).toMatchObject({
