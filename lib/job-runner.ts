@@ -17,7 +17,7 @@ import { BATCH_TRANSIENT_ERROR_NAMES } from '../lambda/job-runner/shared/batch-a
 import { ALIASES_ENV, type NameAliases } from '../lambda/job-runner/shared/names';
 import { DEFAULT_EVENT_FALLBACK_SECONDS } from '../lambda/shared/backoff';
 import { EXECUTION_TAG_KEY } from '../lambda/shared/job-request';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling, handlerRole } from './lambda-defaults';
 
 /** Lambda service errors worth retrying (the function never ran, or ran out of capacity). */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -591,18 +591,7 @@ export class JobRunner extends Construct {
   ): nodejs.NodejsFunction {
     const id = name.charAt(0).toUpperCase() + name.slice(1);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: logs only to its own group.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `job runner ${name} handler`,
-    });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    const role = handlerRole(this, `${id}Role`, logGroup, `job runner ${name} handler`);
     return new nodejs.NodejsFunction(this, `${id}Function`, {
       entry: path.join(__dirname, '..', 'lambda', 'job-runner', name, 'index.ts'),
       handler: 'handler',

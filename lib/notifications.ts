@@ -30,7 +30,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { NOTIFIED_EXECUTION_STATUSES } from '../lambda/notifications/slack-notifier/events';
 import { JOB_STATUSES } from '../lambda/shared/job-status';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling, handlerRole } from './lambda-defaults';
 
 /** Execution statuses of the job runner that are always notified (shared with the notifier's guard). */
 export { NOTIFIED_EXECUTION_STATUSES };
@@ -166,17 +166,11 @@ export class Notifications extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const role = new iam.Role(this, 'NotifierRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'Slack notifier: write its logs, read its webhook secret, use its dedupe table, send to its DLQ',
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
+    const role = handlerRole(
+      this,
+      'NotifierRole',
+      logGroup,
+      'Slack notifier: write its logs, read its webhook secret, use its dedupe table, send to its DLQ',
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

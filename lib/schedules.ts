@@ -41,7 +41,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SCHEDULE_NAME_PATTERN } from '../lambda/schedules/start-execution/tick';
 import { parseJobRequest } from '../lambda/shared/job-request';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling } from './lambda-defaults';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerBundling, handlerRole } from './lambda-defaults';
 
 /** One schedule of the config. */
 export interface ScheduleConfig {
@@ -204,17 +204,11 @@ export class Schedules extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy: logs only to its own group.
-    const role = new iam.Role(this, 'StarterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.envName}: schedule starter (start the job runner, write its logs, send to its DLQ)`,
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
+    const role = handlerRole(
+      this,
+      'StarterRole',
+      logGroup,
+      `${props.envName}: schedule starter (start the job runner, write its logs, send to its DLQ)`,
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
